@@ -1,0 +1,123 @@
+"""One build, top to bottom: read the diary, find entries and snippets, run them, render, write.
+
+Two phases, as in the pipeline diary → entries → snippets → results → pages →
+site: everything is read and run before anything is rendered, and the site
+folder is written once, at the end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .concepts import builtin_glossary, entry_concepts, merge, parse_user_glossary
+from .diary import GLOSSARY_NAMES, assign_keys, decode, display_path, parse_document, read_diary
+from .errors import UsageError
+from .execute import ExecSettings, execute_entries
+from .i18n import LANGUAGES, Strings, detect_language
+from .markdown import count_words, plain_text
+from .model import Diagnostic, Document, Entry
+from .render import SiteModel, render_site, status_counts
+from .snippets import extract_snippets
+from .timeline import streaks
+from .write import write_site
+
+
+
+@dataclass(frozen=True)
+class Settings:
+    diary: Path = Path("diary")
+    snippets: Path = Path("snippets")
+    out: Path = Path("site")
+    device: str = "auto"
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    timeout: float = 60.0
+    memory_limit_mb: int = 4096
+    execute: bool = True
+    strict: bool = False
+    lang: str | None = None
+    day_first: bool = True
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    entries: int
+    pages: int
+    counts: dict[str, int]
+    ran: int
+    reused: int
+    diagnostics: tuple[Diagnostic, ...]
+    out: Path
+    seconds: float
+
+
+def build(settings: Settings, *, today: dt.date | None = None,
+          progress: Callable[[int, int], None] | None = None) -> BuildReport:
+    started = time.perf_counter()
+    today = today or dt.date.today()
+    sources, assets = read_diary(settings.diary)
+    if not sources:
+        raise UsageError(f"nothing to build: no Markdown files in {settings.diary}")
+
+    diagnostics: list[Diagnostic] = []
+    documents: list[Document] = []
+    for path, rel, data in sources:
+        text, problems = decode(path, data)
+        diagnostics.extend(problems)
+        doc = parse_document(path, text, rel=rel, day_first=settings.day_first)
+        diagnostics.extend(doc.diagnostics)
+        documents.append(doc)
+
+    sample = [d.preface for d in documents[:20]] + [e.body for d in documents[:20] for e in d.entries]
+    lang = settings.lang or detect_language(plain_text("\n\n".join(sample)))
+    if lang not in LANGUAGES:
+        raise UsageError(f"unknown --lang {lang}; choose one of {', '.join(LANGUAGES)}")
+    t = Strings(lang)
+
+    entries: list[Entry] = []
+    for e in assign_keys([e for d in documents for e in d.entries]):
+        snippets, problems = extract_snippets(e.key, e.source.path, e.body, e.body_line)
+        diagnostics.extend(problems)
+        entries.append(replace(e, title=e.title or t.date(e.date), snippets=snippets))
+
+    glossary = builtin_glossary()
+    for name in GLOSSARY_NAMES:
+        user_file = settings.diary / name
+        if user_file.is_file():
+            gpath = f"{display_path(settings.diary)}/{name}"
+            text, problems = decode(gpath, user_file.read_bytes())
+            overlay, more = parse_user_glossary(text, gpath)
+            diagnostics.extend([*problems, *more])
+            glossary = merge(glossary, overlay)
+
+    exec_settings = ExecSettings(
+        snippets_dir=settings.snippets, store_dir=settings.snippets / "results", device=settings.device,
+        jobs=settings.jobs, timeout=settings.timeout, memory_limit_mb=settings.memory_limit_mb, execute=settings.execute,
+    )
+    report = execute_entries(entries, exec_settings, today=today, progress=progress)
+    diagnostics.extend(report.diagnostics)
+
+    concepts = {
+        e.key: entry_concepts(e.body, [s.code for s in e.snippets], e.tags, glossary) for e in entries
+    }
+    longest, current = streaks(e.date for e in entries)
+    model = SiteModel(
+        lang=lang, title=t["journal"], entries=tuple(entries), documents=tuple(documents),
+        results=report.results, words={e.key: count_words(e.body) for e in entries},
+        assets=frozenset(assets), longest_streak=longest, current_streak=current, concepts=concepts,
+        diagnostics=tuple(diagnostics),
+    )
+    files, render_problems = render_site(model)
+    diagnostics.extend(render_problems)
+    copies = {f"files/{rel}": path for rel, path in assets.items()}
+    write_site(settings.out, files, copies)
+    return BuildReport(
+        entries=len(entries), pages=sum(1 for d in documents if not d.entries), counts=status_counts(model),
+        ran=report.ran, reused=report.reused, diagnostics=tuple(sorted(set(diagnostics), key=lambda d: (d.source, d.message))),
+        out=settings.out, seconds=time.perf_counter() - started,
+    )
+

@@ -1,0 +1,156 @@
+"""The entry's process: forked from the worker, runs one entry's blocks, then exits.
+
+It starts with torch already imported (inherited from the worker) and
+nothing else of any other entry: fresh namespaces, seeds set to 0, its own
+session (so the worker can kill it and whatever it started), a temporary
+working directory, stdin closed, a memory cap, no core dumps. It reports to
+the worker over a pipe, one JSON message a line: ``start`` before a block
+runs (the worker's clock for ``timeout=``), ``result`` after, ``done`` at
+the end. It never returns: it leaves through ``os._exit``.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import json
+import os
+import random
+import resource
+import sys
+import types
+import warnings
+from collections.abc import Iterable
+from typing import Any, NoReturn, TypedDict
+
+from generator.execute.capture import NativeFile
+from generator.execute.cells import BlockContext, BlockSpec, run_block
+
+
+class EntrySpec(TypedDict):
+    """An entry as the worker receives it (JSON)."""
+
+    n: int  # the entry's number in its batch
+    key: str
+    device: str
+    ran_at: str
+    snippets_dir: str
+    memory_limit_mb: int
+    output_limit: int
+    threads: int  # torch threads, 0 to keep torch's default
+    blocks: list[BlockSpec]
+
+
+def _send(fd: int, message: dict[str, Any]) -> None:
+    data = (json.dumps(_clean(message)) + "\n").encode("ascii")
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+def _clean(value: Any) -> Any:
+    """Replace lone surrogates (from a repr, say), which UTF-8 files cannot hold."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "replace").decode("utf-8")
+        return value
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _address_space() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[0]) * resource.getpagesize()
+
+
+def _prepare(spec: EntrySpec, workdir: str, capture_dir: str, close: Iterable[int]) -> BlockContext:
+    """Make this process an isolated place to run the entry."""
+    os.setsid()
+    for fd in close:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if spec["device"] != "cuda":  # CUDA reserves huge address ranges: no cap there
+        cap = _address_space() + spec["memory_limit_mb"] * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+        os.environ["CUDA_VISIBLE_DEVICES"] = ""
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    sys.stdin = open(os.devnull)  # input() fails at once with EOFError
+    out = NativeFile(os.path.join(capture_dir, "fd1"), 1)
+    err = NativeFile(os.path.join(capture_dir, "fd2"), 2)
+    faulthandler.enable(open(err.handle, "w", closefd=False))  # a crash's Python traceback
+    os.chdir(workdir)
+    sys.argv = [""]
+    sys.path.insert(1, spec["snippets_dir"])
+    warnings.filterwarnings("ignore", message=".*non-interactive, and thus cannot be shown")
+    _seed(spec["threads"])
+    return BlockContext(
+        device=spec["device"],
+        torch_version=getattr(sys.modules.get("torch"), "__version__", None),
+        ran_at=spec["ran_at"],
+        output_limit=spec["output_limit"],
+        memory_limit_mb=spec["memory_limit_mb"],
+        sources=_sources(spec["blocks"]),
+        native_out=out,
+        native_err=err,
+    )
+
+
+def _seed(threads: int) -> None:
+    random.seed(0)
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        numpy.random.seed(0)
+    torch: Any = sys.modules.get("torch")
+    if torch is not None:
+        if threads:
+            torch.set_num_threads(threads)
+        torch.manual_seed(0)
+
+
+def _sources(blocks: list[BlockSpec]) -> dict[str, dict[int, str]]:
+    """Each own file's lines by number, for tracebacks."""
+    sources: dict[str, dict[int, str]] = {}
+    for block in blocks:
+        lines = sources.setdefault(block["filename"], {})
+        for n, line in enumerate(block["code"].splitlines(), start=block["offset"] + 1):
+            lines[n] = line
+        if block["setup"]:
+            name, code = block["setup"]
+            sources.setdefault(name, {}).update(enumerate(code.splitlines(), start=1))
+    return sources
+
+
+def _namespace(device: str) -> types.ModuleType:
+    module = types.ModuleType("__main__")
+    module.__dict__["device"] = device
+    return module
+
+
+def run_entry(spec: EntrySpec, channel: int, workdir: str, capture_dir: str, close: Iterable[int]) -> NoReturn:
+    """Run the entry's blocks in order and report each; then exit."""
+    try:
+        ctx = _prepare(spec, workdir, capture_dir, close)
+        main = _namespace(ctx.device)
+        sessions: dict[str, types.ModuleType] = {}
+        for i, block in enumerate(spec["blocks"]):
+            session = block["session"]
+            module = main if session is None else sessions.setdefault(session, _namespace(ctx.device))
+            sys.modules["__main__"] = module  # so pickle finds classes a snippet defines
+            _send(channel, {"t": "start", "i": i, "timeout": block["timeout"]})
+            result = run_block(block, module.__dict__, ctx)
+            _send(channel, {"t": "result", "i": i, "result": result})
+        _send(channel, {"t": "done"})
+    except BaseException as exc:  # the engine's own failure: say so, the worker reports a crash
+        try:
+            _send(channel, {"t": "error", "error": f"{type(exc).__name__}: {exc}"})
+        except BaseException:
+            pass
+        os._exit(70)
+    os._exit(0)

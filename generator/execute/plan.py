@@ -1,0 +1,104 @@
+"""From an entry to what its process needs: files read, keys computed, blocks encoded.
+
+The only reads of ``snippets/`` happen here, in the build's process: the
+text of ``setup=NAME`` (``snippets/NAME.py``) and ``file=PATH`` is read once,
+hashed into the entry's cache key and sent along, so the entry's process does
+no I/O of tetrad's. A name that leaves ``snippets/``, or a missing file, makes
+that block fail with a clear error; it never reads outside.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from generator.execute.cells import BlockSpec
+from generator.model import Entry, Snippet
+from generator.snippets import cache_key
+
+MISSING = "\0missing"  # what a missing file contributes to a key
+
+
+@dataclass(frozen=True)
+class Include:
+    """A file a block names: its display name, its text, or why it cannot be used."""
+
+    name: str  # snippets/lenet.py
+    text: str | None
+    problem: str | None
+
+
+@dataclass(frozen=True)
+class EntryPlan:
+    """An entry ready to look up in the store and, if need be, to run."""
+
+    entry: Entry
+    key: str
+    code_key: str
+    blocks: tuple[BlockSpec, ...]
+
+
+def read_include(snippets_dir: Path, relative: str, option: str) -> Include:
+    """Read ``snippets_dir/relative``, refusing any path that leaves the folder."""
+    name = f"{snippets_dir.name}/{PurePosixPath(relative).as_posix()}"
+    base = snippets_dir.resolve()
+    target = (base / relative).resolve()
+    if not target.is_relative_to(base):
+        return Include(name, None, f"{option}: {relative} is outside {snippets_dir.name}/")
+    try:
+        return Include(name, target.read_text(encoding="utf-8"), None)
+    except FileNotFoundError:
+        return Include(name, None, f"{option}: {name} not found")
+    except (OSError, UnicodeDecodeError) as exc:
+        return Include(name, None, f"{option}: {name} cannot be read: {exc}")
+
+
+def _includes(snippet: Snippet, snippets_dir: Path) -> dict[str, Include]:
+    found: dict[str, Include] = {}
+    if snippet.options.setup:
+        found["setup"] = read_include(snippets_dir, snippet.options.setup + ".py", f"setup={snippet.options.setup}")
+    if snippet.options.file:
+        found["file"] = read_include(snippets_dir, snippet.options.file, f"file={snippet.options.file}")
+    return found
+
+
+def _block(snippet: Snippet, includes: dict[str, Include], default_timeout: float) -> BlockSpec:
+    code, filename, offset = snippet.code, snippet.source.path, snippet.source.line
+    problem = next((inc.problem for inc in includes.values() if inc.problem), None)
+    setup = includes.get("setup")
+    file = includes.get("file")
+    if file is not None and file.text is not None:
+        code, filename, offset = file.text, file.name, 0
+    return BlockSpec(
+        id=snippet.id,
+        lang=snippet.lang,
+        code=code,
+        filename=filename,
+        offset=offset,
+        skip=snippet.options.skip,
+        gpu=snippet.options.gpu,
+        raises=snippet.options.raises,
+        timeout=snippet.options.timeout or default_timeout,
+        session=snippet.options.session,
+        expected_output=snippet.expected_output,
+        setup=[setup.name, setup.text] if setup is not None and setup.text is not None else None,
+        problem=problem,
+    )
+
+
+def plan_entry(entry: Entry, snippets_dir: Path, torch_version: str, device: str, default_timeout: float) -> EntryPlan:
+    """Read the entry's included files and compute its keys and block specs."""
+    included: dict[str, str] = {}
+    blocks = []
+    for snippet in entry.snippets:
+        includes = _includes(snippet, snippets_dir)
+        for option, include in includes.items():
+            ref = snippet.options.setup if option == "setup" else snippet.options.file
+            included[f"{option}:{ref}"] = include.text if include.text is not None else MISSING
+        blocks.append(_block(snippet, includes, default_timeout))
+    return EntryPlan(
+        entry=entry,
+        key=cache_key(entry.snippets, included, torch_version, device),
+        code_key=cache_key(entry.snippets, included, "", ""),
+        blocks=tuple(blocks),
+    )

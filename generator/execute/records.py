@@ -1,0 +1,47 @@
+"""Results as plain JSON values, the form they take in pipes and in the store.
+
+A `Result` crosses two process boundaries (entry process -> worker -> build)
+and is frozen into review-friendly JSON files, so it is encoded here once, as
+a dict of JSON types, and read back leniently: unknown keys are ignored, so a
+store written by a newer tetrad still loads.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from generator.model import Result, Status
+
+_FIELDS = tuple(f.name for f in dataclasses.fields(Result))
+
+
+def result_to_json(result: Result) -> dict[str, Any]:
+    """The result as a dict of JSON values (every field, for stable files)."""
+    data = {name: getattr(result, name) for name in _FIELDS}
+    data["status"] = result.status.value
+    data["outputs"] = [dict(output) for output in result.outputs]
+    return data
+
+
+def result_from_json(data: Any) -> Result:
+    """Read a result written by `result_to_json`; raise ValueError if it is not one."""
+    if not isinstance(data, dict):
+        raise ValueError(f"a result must be an object, not {type(data).__name__}")
+    values = {name: data[name] for name in _FIELDS if name in data}
+    try:
+        values["status"] = Status(data.get("status"))
+    except ValueError:
+        raise ValueError(f"unknown status {data.get('status')!r}") from None
+    outputs = values.get("outputs", ())
+    if not isinstance(outputs, (list, tuple)) or not all(isinstance(o, dict) for o in outputs):
+        raise ValueError("outputs must be a list of objects")
+    values["outputs"] = tuple(outputs)
+    for name in ("stdout", "stderr"):
+        if not isinstance(values.get(name, ""), str):
+            raise ValueError(f"{name} must be text")
+    duration = values.get("duration_s", 0.0)
+    if not isinstance(duration, (int, float)):
+        raise ValueError("duration_s must be a number")
+    values["duration_s"] = float(duration)
+    return Result(**values)

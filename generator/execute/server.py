@@ -1,0 +1,128 @@
+"""The worker: imports torch once, then forks one process per entry.
+
+Started by `generator.execute.pool` as ``python -c …``. It reads batches of
+entries from stdin (one JSON line each), runs up to ``jobs`` entry processes
+at a time (`generator.execute.child`), enforces each block's time limit,
+notices a process that died, and writes every block's result to stdout as a
+JSON line, then ``entry_done`` per entry and ``batch_done`` per batch.
+
+CUDA is never initialised here (it does not survive a fork); an entry's
+process initialises it itself when a snippet asks for it.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import selectors
+import sys
+import tempfile
+import time
+from collections import deque
+from typing import Any
+
+from generator.execute import child
+from generator.execute.process import Running
+
+PRELOAD = ("torch", "numpy", "numpy.random")
+
+
+class Server:
+    """The state of the worker between batches: its protocol descriptors."""
+
+    def __init__(self) -> None:
+        self.requests = os.fdopen(os.dup(0), "rb")
+        self.replies = os.dup(1)
+        null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(null, 0)  # nothing forked from here reads or writes the protocol by accident
+        os.dup2(2, 1)
+        os.close(null)
+
+    def send(self, message: dict[str, Any]) -> None:
+        data = (json.dumps(message) + "\n").encode("ascii")
+        while data:
+            data = data[os.write(self.replies, data) :]
+
+    def serve(self) -> None:
+        self.send({"t": "ready", **preload()})
+        for line in self.requests:
+            batch = json.loads(line)
+            self.run_batch(batch["entries"], max(1, int(batch["jobs"])))
+            self.send({"t": "batch_done"})
+
+    def run_batch(self, entries: list[child.EntrySpec], jobs: int) -> None:
+        """Run every entry, at most ``jobs`` at a time, reporting as results come."""
+        queue = deque(entries)
+        running: dict[int, Running] = {}
+        dying: list[Running] = []
+        selector = selectors.DefaultSelector()
+        try:
+            while queue or running:
+                while queue and len(running) < jobs:
+                    proc = self.start(queue.popleft(), [selector.fileno(), *running])
+                    running[proc.fd] = proc
+                    selector.register(proc.fd, selectors.EVENT_READ)
+                wait = min(proc.deadline for proc in running.values()) - time.monotonic()
+                for key, _ in selector.select(max(0.0, min(wait, 0.05 if dying else 1.0))):
+                    for message in running[key.fd].read():
+                        self.send(message)
+                for fd, proc in list(running.items()):
+                    if proc.check(time.monotonic()):
+                        for message in proc.finish():
+                            self.send(message)
+                        selector.unregister(fd)
+                        del running[fd]
+                        dying.append(proc)
+                dying = [proc for proc in dying if not proc.reap(block=False)]
+        finally:
+            for proc in running.values():
+                proc.kill()
+            for proc in dying:
+                proc.reap(block=True)
+            selector.close()
+
+    def start(self, spec: child.EntrySpec, other_fds: list[int]) -> Running:
+        """Fork the entry's process."""
+        tmp = tempfile.mkdtemp(prefix="tetrad-")
+        workdir = os.path.join(tmp, "work")
+        os.mkdir(workdir)
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the entry's process; never returns
+            close = [read_end, self.requests.fileno(), self.replies, *other_fds]
+            child.run_entry(spec, write_end, workdir, tmp, close)
+        os.close(write_end)
+        return Running(spec, pid, read_end, tmp, time.monotonic())
+
+
+def preload() -> dict[str, Any]:
+    """Import what every entry uses, once; warm torch's first-call paths."""
+    started = time.perf_counter()
+    problems = []
+    for name in PRELOAD:
+        try:
+            __import__(name)
+        except Exception as exc:  # snippets that import it will say so themselves
+            problems.append(f"{name}: {type(exc).__name__}: {exc}")
+    torch: Any = sys.modules.get("torch")
+    if torch is not None:
+        # Tiny CPU work only: no thread pool is started, so forking stays safe.
+        torch.manual_seed(0)
+        repr(torch.ones(2).sum())
+    gc.collect()
+    gc.freeze()  # entry processes then leave these objects' pages shared
+    return {
+        "torch": getattr(torch, "__version__", None),
+        "import_s": round(time.perf_counter() - started, 3),
+        "problems": problems,
+    }
+
+
+def main() -> None:
+    server = Server()
+    try:
+        server.serve()
+    except (BrokenPipeError, KeyboardInterrupt):  # the build went away
+        pass
+    os._exit(0)

@@ -1,0 +1,74 @@
+"""The site's words in the diary's language, and dates written the way that language writes them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from babel.dates import format_date
+
+LANGUAGES = ("ru", "en")
+
+_STRINGS: dict[str, dict[str, str]] = {
+    "en": {
+        "home": "Home", "entries": "Entries", "entry": "Entry", "words": "Words", "snippets": "Snippets",
+        "latest": "Latest entries", "months": "Months", "pages": "Pages", "previous": "Previous", "next": "Next",
+        "month": "Month", "streak": "Current streak", "longest_streak": "Longest streak", "days": "days",
+        "passed": "passed", "failed": "failed", "skipped": "skipped", "needs-gpu": "needs GPU",
+        "timeout": "timeout", "crashed": "crashed", "output": "Output", "stderr": "Errors and warnings",
+        "value": "Value", "traceback": "Traceback", "ran_on": "ran on", "stored_result": "stored result",
+        "no_entries_month": "No entries this month.", "in_month": "In this month",
+        "skip_to_content": "Skip to content", "journal": "Learning journal", "tags": "Tags",
+        "preface": "Preface", "built_with": "Built with tetrad", "more": "All entries of",
+        "entry_nav": "Entry navigation", "month_nav": "Month navigation", "not_found": "Page not found",
+        "not_found_text": "There is no page at this address.", "expected_output": "Expected output",
+        "read_more": "Read", "source": "Source",
+    },
+    "ru": {
+        "home": "Главная", "entries": "Записи", "entry": "Запись", "words": "Слов", "snippets": "Сниппеты",
+        "latest": "Последние записи", "months": "Месяцы", "pages": "Страницы", "previous": "Предыдущая",
+        "next": "Следующая", "month": "Месяц", "streak": "Текущая серия", "longest_streak": "Самая длинная серия",
+        "days": "дн.", "passed": "работает", "failed": "ошибка", "skipped": "не запускался",
+        "needs-gpu": "нужен GPU", "timeout": "превышено время", "crashed": "процесс упал", "output": "Вывод",
+        "stderr": "Ошибки и предупреждения", "value": "Значение", "traceback": "Трассировка",
+        "ran_on": "запущен на", "stored_result": "сохранённый результат", "no_entries_month": "В этом месяце записей нет.",
+        "in_month": "В этом месяце", "skip_to_content": "К содержимому", "journal": "Дневник обучения",
+        "tags": "Теги", "preface": "Предисловие", "built_with": "Собрано tetrad", "more": "Все записи за",
+        "entry_nav": "Навигация по записям", "month_nav": "Навигация по месяцам", "not_found": "Страница не найдена",
+        "not_found_text": "По этому адресу ничего нет.", "expected_output": "Ожидаемый вывод",
+        "read_more": "Читать", "source": "Источник",
+    },
+}
+
+# Babel's long formats add "г." in Russian; a diary reads better without it.
+_DATE_PATTERNS = {"ru": "d MMMM y", "en": "MMMM d, y"}
+_MONTH_PATTERNS = {"ru": "LLLL y", "en": "LLLL y"}
+
+
+class Strings:
+    """UI text for one language: ``t["home"]``."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang if lang in _STRINGS else "en"
+        self._table = _STRINGS[self.lang]
+
+    def __getitem__(self, key: str) -> str:
+        return self._table.get(key) or _STRINGS["en"][key]
+
+    def date(self, day: dt.date) -> str:
+        return format_date(day, _DATE_PATTERNS.get(self.lang, "long"), locale=self.lang)
+
+    def month(self, first_day: dt.date) -> str:
+        text = format_date(first_day, _MONTH_PATTERNS.get(self.lang, "LLLL y"), locale=self.lang)
+        return text[:1].upper() + text[1:]
+
+
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def detect_language(text: str) -> str:
+    """ru when Cyrillic letters make up a good share of the prose, else en."""
+    cyr = len(_CYRILLIC.findall(text))
+    lat = len(_LATIN.findall(text))
+    return "ru" if cyr and cyr >= 0.3 * (cyr + lat) else "en"

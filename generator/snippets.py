@@ -1,0 +1,177 @@
+"""Find the runnable blocks of an entry, read their fence options, and key them.
+
+Pure functions, no I/O: text in, `Snippet` values and `Diagnostic`s out.
+Blocks are found with markdown-it's CommonMark tokens, so a fence inside a
+list or a block quote is found and code-looking text (an indented code block,
+a fence inside a paragraph) is not. ``cache_key`` hashes exactly what
+determines a run's results, so an unchanged entry is not run again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import shlex
+from collections.abc import Mapping, Sequence
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from generator.model import Diagnostic, Options, Snippet, Source
+
+RUNNABLE_LANGS: Mapping[str, str] = {
+    "python": "python",
+    "py": "python",
+    "python3": "python",
+    "pycon": "pycon",
+}
+OUTPUT_LANG = "output"
+# Bump when the engine changes what a run produces, so stored results are redone.
+KEY_VERSION = 1
+
+_FLAGS = ("skip", "gpu")
+_TRUE = {"", "true", "yes", "1", "on"}
+_FALSE = {"false", "no", "0", "off"}
+_md = MarkdownIt("commonmark")
+
+
+def parse_info(info: str) -> tuple[str, Options, list[str]] | None:
+    """Read a fence's info string: ``python setup=lenet timeout=5``.
+
+    Returns ``(lang, options, problems)`` for a runnable language (``python``,
+    ``py``, ``python3`` give ``"python"``; ``pycon`` gives ``"pycon"``) and
+    None for any other. A problem (an unknown option, a bad value) is a
+    message; the option is then ignored and the block still runs.
+    """
+    try:
+        words = shlex.split(info)
+    except ValueError:  # an unbalanced quote: read it plainly
+        words = info.split()
+    if not words:
+        return None
+    lang = RUNNABLE_LANGS.get(words[0].lower())
+    if lang is None:
+        return None
+    values: dict[str, object] = {}
+    problems: list[str] = []
+    for word in words[1:]:
+        name, eq, value = word.partition("=")
+        problem = _read_option(name, value if eq else None, values)
+        if problem:
+            problems.append(problem)
+    return lang, Options(**values), problems  # type: ignore[arg-type]
+
+
+def _read_option(name: str, value: str | None, into: dict[str, object]) -> str | None:
+    """Store one ``name[=value]`` into ``into``; return a problem or None."""
+    if name in _FLAGS:
+        text = (value or "").lower()
+        if text in _TRUE or text in _FALSE:
+            into[name] = text in _TRUE
+            return None
+        return f"option {name}={value}: expected no value, true or false"
+    if name not in ("raises", "timeout", "setup", "file", "session"):
+        return f"unknown fence option {name!r}"
+    if not value:
+        return f"option {name} needs a value ({name}=…)"
+    if name == "timeout":
+        try:
+            seconds = float(value)
+        except ValueError:
+            seconds = math.nan
+        if not (seconds > 0 and math.isfinite(seconds)):
+            return f"option timeout={value}: expected a positive number of seconds"
+        into[name] = seconds
+    elif name == "raises" and not all(part.isidentifier() for part in value.split(".")):
+        return f"option raises={value}: expected an exception name"
+    elif name == "setup":
+        into[name] = value.removesuffix(".py")
+    else:
+        into[name] = value
+    return None
+
+
+def extract_snippets(
+    entry_key: str, path: str, body: str, body_line: int
+) -> tuple[tuple[Snippet, ...], tuple[Diagnostic, ...]]:
+    """The runnable blocks of an entry's Markdown ``body``, in order.
+
+    ``body_line`` is the 1-based line of the body's first line in ``path``.
+    A snippet's id is ``{entry_key}-{n}`` (n counts runnable blocks from 1)
+    and its source line is the fence's opening line in the file. A fence with
+    info ``output`` right after a runnable block (blank lines between at most)
+    becomes that block's expected output.
+    """
+    tokens = _md.parse(body)
+    lines = body.splitlines()
+    snippets: list[Snippet] = []
+    problems: list[Diagnostic] = []
+    last_end = -1  # token index and end line of the last runnable fence
+    last_index = -1
+    for i, token in enumerate(tokens):
+        if token.type != "fence" or token.map is None:
+            continue
+        parsed = parse_info(token.info)
+        if parsed is None:
+            if _is_output_of(token, i, last_index, last_end, lines) and snippets[-1].expected_output is None:
+                snippets[-1] = dataclasses.replace(snippets[-1], expected_output=token.content)
+            continue
+        lang, options, option_problems = parsed
+        source = Source(path, body_line + token.map[0])
+        problems.extend(Diagnostic(source, message) for message in option_problems)
+        n = len(snippets) + 1
+        snippets.append(
+            Snippet(
+                id=f"{entry_key}-{n}",
+                source=source,
+                lang=lang,
+                code=token.content,
+                options=options,
+                index=n,
+            )
+        )
+        last_index, last_end = i, token.map[1]
+    return tuple(snippets), tuple(problems)
+
+
+def _is_output_of(token: Token, i: int, last_index: int, last_end: int, lines: list[str]) -> bool:
+    """Whether ``token`` is an ``output`` fence directly after the last runnable fence."""
+    if token.info.split()[:1] != [OUTPUT_LANG] or last_index != i - 1 or token.map is None:
+        return False
+    return not any(line.strip() for line in lines[last_end : token.map[0]])
+
+
+def cache_key(
+    snippets: Sequence[Snippet],
+    included: Mapping[str, str],
+    torch_version: str,
+    device_kind: str,
+) -> str:
+    """A sha256 over what determines an entry's results, never over mtimes.
+
+    Code, language, options and expected outputs of every block, the text of
+    the files they name (``included``: a name such as ``setup:lenet`` or
+    ``file:train.py`` mapped to the file's text), the torch version and the
+    device kind. Source lines are left out on purpose: editing prose above a
+    block moves it without changing what it prints.
+    """
+    payload = {
+        "version": KEY_VERSION,
+        "torch": torch_version,
+        "device": device_kind,
+        "included": sorted(included.items()),
+        "snippets": [
+            {
+                "id": s.id,
+                "lang": s.lang,
+                "code": s.code,
+                "options": dataclasses.asdict(s.options),
+                "expected_output": s.expected_output,
+            }
+            for s in snippets
+        ],
+    }
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

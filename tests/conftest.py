@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture
+def root() -> Path:
+    return ROOT
+
+
+@pytest.fixture
+def fixtures() -> Path:
+    return FIXTURES
+
+
+def build_copy(tmp: Path, *extra: str, diary: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Copy a diary (the shipped seed by default) and the snippets folder into ``tmp`` and build there."""
+    shutil.copytree(diary or ROOT / "diary", tmp / "diary", dirs_exist_ok=True)
+    if (ROOT / "snippets").is_dir() and not (tmp / "snippets").exists():
+        shutil.copytree(ROOT / "snippets", tmp / "snippets", ignore=shutil.ignore_patterns("results"))
+    return subprocess.run(
+        [sys.executable, "-m", "generator.cli", *extra], cwd=tmp, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
+@pytest.fixture(scope="session")
+def seed_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped diary built once for the whole session; returns the folder holding site/."""
+    tmp = tmp_path_factory.mktemp("seed")
+    done = build_copy(tmp)
+    assert done.returncode == 0, done.stderr
+    return tmp
