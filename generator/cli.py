@@ -77,7 +77,7 @@ def _progress() -> Iterator[Callable[[int, int], None]]:
         step = max(1, total // 10)
         if done == total or done - last[0] >= step:
             last[0] = done
-            print(f"running snippets: {done}/{total} entries", file=sys.stderr)
+            print(f"snippets: {done}/{total}", file=sys.stderr)
 
     yield plain
 

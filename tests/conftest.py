@@ -27,9 +27,15 @@ def build_copy(tmp: Path, *extra: str, diary: Path | None = None) -> subprocess.
     shutil.copytree(diary or ROOT / "diary", tmp / "diary", dirs_exist_ok=True)
     if (ROOT / "snippets").is_dir() and not (tmp / "snippets").exists():
         shutil.copytree(ROOT / "snippets", tmp / "snippets", ignore=shutil.ignore_patterns("results"))
+    return run_build(tmp, *extra)
+
+
+def run_build(folder: Path, *args: str, pythonpath: tuple[Path, ...] = ()) -> subprocess.CompletedProcess[str]:
+    """`build-site ARGS` run in ``folder`` as a user runs it (``pythonpath`` goes first on the import path)."""
+    path = os.pathsep.join(str(p) for p in (*pythonpath, ROOT))
     return subprocess.run(
-        [sys.executable, "-m", "generator.cli", *extra], cwd=tmp, capture_output=True, text=True, timeout=600,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        [sys.executable, "-m", "generator.cli", *args], cwd=folder, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "PYTHONPATH": path},
     )
 
 

@@ -2,7 +2,8 @@
 
 Inside the entry's process: the block's code is compiled under its diary file
 name at its real lines, run with stdout and stderr captured, the value of a
-final bare expression shown (``repr``, as IPython shows it), and the outcome
+final bare expression or assignment shown (``repr``, as IPython shows it in
+``last_expr_or_assign`` mode), and the outcome
 judged (``raises=``, an ``output`` fence, a missing GPU, memory) into a
 result, encoded for the pipe. Exceptions never leave `run_block`.
 """
@@ -54,7 +55,7 @@ class BlockContext:
     native_err: NativeFile | None = None
 
 
-def base_result(block: BlockSpec, ctx: BlockContext, status: Status, **values: Any) -> dict[str, Any]:
+def base_result(ctx: BlockContext, status: Status, **values: Any) -> dict[str, Any]:
     """A result dict with the run's record fields filled in."""
     result: dict[str, Any] = {
         "status": status.value,
@@ -77,11 +78,11 @@ def base_result(block: BlockSpec, ctx: BlockContext, status: Status, **values: A
 def not_run(block: BlockSpec, ctx: BlockContext) -> dict[str, Any] | None:
     """The result of a block that is not run at all, or None if it must run."""
     if block["skip"]:
-        return base_result(block, ctx, Status.SKIPPED, note="skip: shown, not run")
+        return base_result(ctx, Status.SKIPPED, note="skip: shown, not run")
     if block["gpu"] and ctx.device != "cuda":
-        return base_result(block, ctx, Status.NEEDS_GPU, note=f"needs CUDA; not run on {ctx.device}")
+        return base_result(ctx, Status.NEEDS_GPU, note=f"needs CUDA; not run on {ctx.device}")
     if block["problem"]:
-        return base_result(block, ctx, Status.FAILED, error=block["problem"])
+        return base_result(ctx, Status.FAILED, error=block["problem"])
     return None
 
 
@@ -89,12 +90,32 @@ def _exec_cell(code: str, filename: str, offset: int, ns: dict[str, Any]) -> tup
     """Run ``code``; return (whether a final bare expression was evaluated, its value)."""
     tree = ast.parse("\n" * offset + code, filename, "exec")
     last = tree.body[-1] if tree.body else None
-    if not isinstance(last, ast.Expr) or code.rstrip().endswith(";"):  # a ; hides it, as in IPython
+    hidden = code.rstrip().endswith(";")  # a ; hides it, as in IPython
+    assigned = _assigned_name(last)
+    if assigned is not None and not hidden:
+        exec(compile(tree, filename, "exec"), ns)
+        return True, ns.get(assigned)
+    if not isinstance(last, ast.Expr) or hidden:
         exec(compile(tree, filename, "exec"), ns)
         return False, None
     tree.body.pop()
     exec(compile(tree, filename, "exec"), ns)
     return True, eval(compile(ast.Expression(last.value), filename, "eval"), ns)
+
+
+def _assigned_name(node: ast.stmt | None) -> str | None:
+    """The name a final ``name = value`` (or ``name += value``) binds.
+
+    Its value is shown too, as IPython's ``last_expr_or_assign`` mode does, so a
+    fragment ending in ``loss = criterion(out, target)`` shows the loss.
+    """
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        target: ast.expr = node.targets[0]
+    elif isinstance(node, (ast.AugAssign, ast.AnnAssign)) and node.value is not None:
+        target = node.target
+    else:
+        return None
+    return target.id if isinstance(target, ast.Name) else None
 
 
 def _show(value: object, limit: int) -> str:
@@ -181,12 +202,12 @@ def _judge(
         values["traceback"] = tracebacks.own_traceback(error, ctx.sources)
         if expected and tracebacks.matches(error, expected):
             notes.append(f"raised {expected}, as expected")
+        elif tracebacks.lacks_cuda(error):  # first: CUDA failing to start can say "out of memory"
+            status = Status.NEEDS_GPU
+            notes.append("needs CUDA")
         elif tracebacks.out_of_memory(error):
             status = Status.CRASHED
             notes.append(f"out of memory (limit {ctx.memory_limit_mb} MB)")
-        elif tracebacks.lacks_cuda(error):
-            status = Status.NEEDS_GPU
-            notes.append("needs CUDA")
         else:
             status = Status.FAILED
             if expected:
@@ -204,4 +225,4 @@ def _judge(
             values["error"], values["traceback"] = mismatch
     if notes:
         values["note"] = "; ".join(notes)
-    return base_result(block, ctx, status, **values)
+    return base_result(ctx, status, **values)

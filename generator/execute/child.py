@@ -61,9 +61,17 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _address_space() -> int:
+def _cap_memory(limit_mb: int) -> None:
+    """Let the process take ``limit_mb`` more private writable memory than the worker had.
+
+    RLIMIT_DATA rather than RLIMIT_AS: it counts what a snippet allocates
+    (heap, tensors, arrays) but not the address ranges CUDA and thread pools
+    merely reserve, which an address-space cap would turn into failures.
+    """
     with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[0]) * resource.getpagesize()
+        data_pages = int(statm.read().split()[5])
+    cap = data_pages * resource.getpagesize() + limit_mb * 2**20
+    resource.setrlimit(resource.RLIMIT_DATA, (cap, cap))
 
 
 def _prepare(spec: EntrySpec, workdir: str, capture_dir: str, close: Iterable[int]) -> BlockContext:
@@ -75,10 +83,9 @@ def _prepare(spec: EntrySpec, workdir: str, capture_dir: str, close: Iterable[in
         except OSError:
             pass
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if spec["device"] != "cuda":  # CUDA reserves huge address ranges: no cap there
-        cap = _address_space() + spec["memory_limit_mb"] * 2**20
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-        os.environ["CUDA_VISIBLE_DEVICES"] = ""
+    _cap_memory(spec["memory_limit_mb"])
+    if spec["device"] != "cuda":
+        os.environ["CUDA_VISIBLE_DEVICES"] = ""  # --device cpu hides a GPU that is there
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     sys.stdin = open(os.devnull)  # input() fails at once with EOFError

@@ -32,9 +32,10 @@ OUTPUT_LIMIT = 100_000  # bytes kept per stream and block; the rest is cut with 
 class ExecSettings:
     """How to run snippets.
 
-    ``memory_limit_mb`` caps the address space an entry's process may add to
-    what the worker already maps (torch included), as ``RLIMIT_AS``; it is
-    not applied on CUDA, whose driver reserves huge address ranges.
+    ``memory_limit_mb`` caps the memory an entry's process may allocate
+    beyond what the worker already holds (torch included), as
+    ``RLIMIT_DATA``: private writable memory, not the address ranges CUDA
+    reserves. Going over it is ``crashed``.
     """
 
     snippets_dir: Path  # setup=NAME -> snippets_dir/NAME.py ; file=PATH -> snippets_dir/PATH
@@ -90,7 +91,7 @@ def execute_entries(
         stored, problem = store.load(entry.key)
         if problem is not None:
             diagnostics.append(problem)
-        found = _reusable(stored, plan, device)
+        found = _reusable(stored, plan, device, any_machine=not settings.execute)
         if found is not None:
             results.update(found)
             reused += len(entry.snippets)
@@ -101,6 +102,8 @@ def execute_entries(
             store.save(entry.key, _record(plan, device, static))
             ran += len(static)
         else:
+            if not pending:
+                pool.prewarm()  # torch's import overlaps planning the other entries
             pending.append(plan)
             continue
         advance(len(entry.snippets))
@@ -110,12 +113,14 @@ def execute_entries(
     return ExecReport(results=results, ran=ran, reused=reused, diagnostics=tuple(diagnostics))
 
 
-def _reusable(stored: StoredEntry | None, plan: EntryPlan, device: str) -> dict[str, Result] | None:
+def _reusable(stored: StoredEntry | None, plan: EntryPlan, device: str, *, any_machine: bool = False) -> dict[str, Result] | None:
     """The stored results if they answer for this entry here, else None.
 
     They do when the key matches; and on a machine without CUDA, an entry with
     ``gpu`` blocks whose results were captured on CUDA is reused when its code
     is unchanged, whatever torch version ran it: here it could not run at all.
+    With ``any_machine`` (``--no-execute``: render what is stored) unchanged
+    code is enough, whatever torch and device ran it, or whether torch is here.
     """
     snippets = plan.entry.snippets
     if stored is None or set(stored.results) != {s.id for s in snippets}:
@@ -126,7 +131,7 @@ def _reusable(stored: StoredEntry | None, plan: EntryPlan, device: str) -> dict[
         and any(s.options.gpu for s in snippets)
         and stored.code_key == plan.code_key
     )
-    if stored.key == plan.key or frozen_gpu:
+    if stored.key == plan.key or frozen_gpu or (any_machine and stored.code_key == plan.code_key):
         return relocate(stored, snippets)
     return None
 

@@ -19,6 +19,7 @@ import sys
 import time
 from typing import Any
 
+from generator.execute.cells import BlockContext, base_result
 from generator.execute.child import EntrySpec
 from generator.model import Status
 
@@ -90,11 +91,8 @@ class Running:
         """Whether the process has ended (or been ended now, out of time)."""
         if self.done:
             return True
-        if self.eof:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-            if pid:
-                self.status = status
-                return True
+        if self.eof and self._wait(block=False):
+            return True
         if now >= self.deadline:
             self.timed_out = self.current is not None and not self.eof
             self.kill()
@@ -113,6 +111,12 @@ class Running:
 
     def reap(self, block: bool) -> bool:
         """Collect the ended process and remove its folders; whether that is done."""
+        if not self._wait(block):
+            return False
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        return True
+
+    def _wait(self, block: bool) -> bool:
         if self.status is None:
             try:
                 pid, status = os.waitpid(self.pid, 0 if block else os.WNOHANG)
@@ -121,17 +125,18 @@ class Running:
             if not pid:
                 return False
             self.status = status
-        shutil.rmtree(self.tmp, ignore_errors=True)
         return True
 
     def finish(self) -> list[dict[str, Any]]:
         """Results for the blocks it never reported, then ``entry_done``.
 
         A process that reported everything is left to die in the background
-        (tearing down a process that mapped torch takes milliseconds): the
-        worker reaps it later with `reap`.
+        (tearing down a process that mapped torch takes milliseconds); the
+        worker reaps every process later with `reap`, which removes its folders.
         """
-        self.kill(wait=not self.done)
+        self.kill(wait=False)
+        if not self.done:
+            self._wait(block=True)
         crash = None if self.done else self._crash_text()
         replies = []
         blocks = self.spec["blocks"]
@@ -147,31 +152,18 @@ class Running:
                 result = self._result(Status.CRASHED, error=error, traceback=dump)
             else:
                 what = "timed out" if self.timed_out else "crashed"
-                result = self._result(Status.SKIPPED, note=f"not run: {blocks[first_missing]['id']} {what}")
-                result["duration_s"] = 0.0
+                note = f"not run: {blocks[first_missing]['id']} {what}"
+                result = self._result(Status.SKIPPED, note=note, duration_s=0.0)
             replies.append({"t": "result", "n": self.spec["n"], "i": i, "result": result})
         replies.append({"t": "entry_done", "n": self.spec["n"]})
         os.close(self.fd)
         return replies
 
     def _result(self, status: Status, **values: Any) -> dict[str, Any]:
-        torch = sys.modules.get("torch")
-        result: dict[str, Any] = {
-            "status": status.value,
-            "stdout": "",
-            "stderr": "",
-            "shown": None,
-            "outputs": [],
-            "error": None,
-            "traceback": None,
-            "device": self.spec["device"],
-            "torch_version": getattr(torch, "__version__", None),
-            "duration_s": round(time.monotonic() - self.block_started, 6),
-            "ran_at": self.spec["ran_at"],
-            "note": None,
-        }
-        result.update(values)
-        return result
+        torch_version = getattr(sys.modules.get("torch"), "__version__", None)
+        ctx = BlockContext(self.spec["device"], torch_version, self.spec["ran_at"], 0, 0, {})
+        duration = round(time.monotonic() - self.block_started, 6)
+        return base_result(ctx, status, **{"duration_s": duration, **values})
 
     def _crash_text(self) -> tuple[str, str | None]:
         """(one-line error, faulthandler's traceback or None) for a process that died."""
@@ -180,7 +172,10 @@ class Running:
             error = self.problem
         elif os.WIFSIGNALED(status):
             number = os.WTERMSIG(status)
-            name = signal.Signals(number).name if number in signal.Signals._value2member_map_ else str(number)
+            try:
+                name = signal.Signals(number).name
+            except ValueError:
+                name = f"signal {number}"
             error = f"the process died: {signal.strsignal(number) or name} ({name})"
             if number == signal.SIGKILL:
                 error += ", killed from outside (out of memory?)"

@@ -17,7 +17,8 @@ from collections.abc import Mapping
 _NO_CUDA = re.compile(
     r"Torch not compiled with CUDA enabled|no NVIDIA driver|No CUDA GPUs are available"
     r"|CUDA driver initialization failed|no CUDA-capable device|torch\.cuda\.is_available\(\) is False"
-    r"|CUDA is not available|Cannot access accelerator device when none is available",
+    r"|CUDA is not available|Cannot access accelerator device when none is available"
+    r"|Unexpected error from cudaGetDeviceCount",
     re.IGNORECASE,
 )
 MAX_FRAMES = 20

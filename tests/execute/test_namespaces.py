@@ -143,7 +143,7 @@ def test_a_memory_bomb_crashes_its_entry_only(tmp_path: Path) -> None:
         "2022-02-05",
         """
         ```python
-        hoard = [bytearray(2**20) for _ in range(100_000)]
+        hoard = [bytearray(2**20) for _ in range(3_000)]
         ```
 
         ```python
@@ -156,9 +156,53 @@ def test_a_memory_bomb_crashes_its_entry_only(tmp_path: Path) -> None:
         ```
         """,
     )
-    results = execute_entries([entry], settings_for(tmp_path, memory_limit_mb=200), today=TODAY).results
+    results = execute_entries([entry], settings_for(tmp_path, device="cpu", memory_limit_mb=200), today=TODAY).results
     for n in (1, 2):
         bomb = results[f"2022-02-05-{n}"]
         assert bomb.status is Status.CRASHED, bomb
         assert "out of memory (limit 200 MB)" in (bomb.note or "")
     assert results["2022-02-05-3"].stdout == "still here\n"
+
+
+def test_a_final_assignment_is_shown_as_ipython_last_expr_or_assign(tmp_path: Path) -> None:
+    entry = make_entry(
+        "2022-02-03",
+        """
+        ```python
+        total = 2 + 3
+        ```
+
+        ```python
+        total += 1
+        ```
+
+        ```python
+        a, b = 1, 2
+        ```
+
+        ```python
+        hidden = 7;
+        ```
+        """,
+    )
+    results = execute_entries([entry], settings_for(tmp_path), today=TODAY).results
+    assert [results[f"2022-02-03-{i}"].shown for i in range(1, 5)] == ["5", "6", None, None]
+
+
+def test_the_seed_fragment_shows_a_real_lenet_loss(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    (settings.snippets_dir / "lenet.py").write_text((ROOT / "snippets" / "lenet.py").read_text())
+    entry = make_entry(
+        "2022-01-05",
+        """
+        ```python setup=lenet
+        net_out = net(data) # <- вот тут вызывается метод forward
+        loss = criterion(net_out, target)
+        ```
+        """,
+    )
+    result = execute_entries([entry], settings, today=TODAY).results["2022-01-05-1"]
+    assert result.status is Status.PASSED, result
+    assert result.shown is not None and result.shown.startswith("tensor(") and "grad_fn=<NllLossBackward0>" in result.shown
+    loss = float(result.shown.removeprefix("tensor(").split(",")[0])
+    assert 1.0 < loss < 4.0  # cross-entropy of an untrained net over 10 classes is near ln 10

@@ -1,0 +1,1 @@
+"""The benchmark: a synthetic diary generator (`bench.diary`) and the measurements (`bench.run`)."""
