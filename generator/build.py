@@ -10,14 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .concepts import builtin_glossary, entry_concepts, merge, parse_user_glossary
+from .glossary import Glossary
 from .diary import GLOSSARY_NAMES, assign_keys, decode, display_path, parse_document, read_diary
 from .errors import UsageError
-from .execute import ExecSettings, execute_entries
+from .execute import ExecReport, ExecSettings, execute_entries
 from .i18n import LANGUAGES, Strings, detect_language
 from .markdown import count_words, plain_text
 from .model import Diagnostic, Document, Entry
@@ -55,14 +56,22 @@ class BuildReport:
     seconds: float
 
 
-def build(settings: Settings, *, today: dt.date | None = None,
-          progress: Callable[[int, int], None] | None = None) -> BuildReport:
-    started = time.perf_counter()
-    today = today or dt.date.today()
+@dataclass(frozen=True)
+class Journal:
+    """The diary as read: documents, keyed entries with their snippets, the language, the files to copy."""
+
+    documents: tuple[Document, ...]
+    entries: tuple[Entry, ...]
+    assets: Mapping[str, Path]
+    lang: str
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def read_journal(settings: Settings) -> Journal:
+    """Stage 1: read every diary file into entries and their snippets. Pure apart from reading files."""
     sources, assets = read_diary(settings.diary)
     if not sources:
         raise UsageError(f"nothing to build: no Markdown files in {settings.diary}")
-
     diagnostics: list[Diagnostic] = []
     documents: list[Document] = []
     for path, rel, data in sources:
@@ -77,14 +86,31 @@ def build(settings: Settings, *, today: dt.date | None = None,
     if lang not in LANGUAGES:
         raise UsageError(f"unknown --lang {lang}; choose one of {', '.join(LANGUAGES)}")
     t = Strings(lang)
-
     entries: list[Entry] = []
     for e in assign_keys([e for d in documents for e in d.entries]):
         snippets, problems = extract_snippets(e.key, e.source.path, e.body, e.body_line)
         diagnostics.extend(problems)
         entries.append(replace(e, title=e.title or t.date(e.date), snippets=snippets))
+    return Journal(tuple(documents), tuple(entries), assets, lang, tuple(diagnostics))
 
+
+def exec_settings(settings: Settings) -> ExecSettings:
+    return ExecSettings(
+        snippets_dir=settings.snippets, store_dir=settings.snippets / "results", device=settings.device,
+        jobs=settings.jobs, timeout=settings.timeout, memory_limit_mb=settings.memory_limit_mb, execute=settings.execute,
+    )
+
+
+def run_snippets(journal: Journal, settings: Settings, *, today: dt.date,
+                 progress: Callable[[int, int], None] | None = None) -> ExecReport:
+    """Stage 2: a result for every snippet, reused from the store or run now."""
+    return execute_entries(journal.entries, exec_settings(settings), today=today, progress=progress)
+
+
+def load_glossary(settings: Settings) -> tuple[Glossary, tuple[Diagnostic, ...]]:
+    """The built-in glossary with the diary's own `glossary.yml` on top, if it has one."""
     glossary = builtin_glossary()
+    diagnostics: list[Diagnostic] = []
     for name in GLOSSARY_NAMES:
         user_file = settings.diary / name
         if user_file.is_file():
@@ -93,31 +119,37 @@ def build(settings: Settings, *, today: dt.date | None = None,
             overlay, more = parse_user_glossary(text, gpath)
             diagnostics.extend([*problems, *more])
             glossary = merge(glossary, overlay)
+    return glossary, tuple(diagnostics)
 
-    exec_settings = ExecSettings(
-        snippets_dir=settings.snippets, store_dir=settings.snippets / "results", device=settings.device,
-        jobs=settings.jobs, timeout=settings.timeout, memory_limit_mb=settings.memory_limit_mb, execute=settings.execute,
-    )
-    report = execute_entries(entries, exec_settings, today=today, progress=progress)
-    diagnostics.extend(report.diagnostics)
 
-    concepts = {
-        e.key: entry_concepts(e.body, [s.code for s in e.snippets], e.tags, glossary) for e in entries
-    }
+def site_model(journal: Journal, report: ExecReport, glossary: Glossary, diagnostics: Sequence[Diagnostic]) -> SiteModel:
+    """Stage 3: everything the pages are made from, linked and counted."""
+    entries = journal.entries
+    concepts = {e.key: entry_concepts(e.body, [s.code for s in e.snippets], e.tags, glossary) for e in entries}
     longest, current = streaks(e.date for e in entries)
-    model = SiteModel(
-        lang=lang, title=t["journal"], entries=tuple(entries), documents=tuple(documents),
+    return SiteModel(
+        lang=journal.lang, title=Strings(journal.lang)["journal"], entries=entries, documents=journal.documents,
         results=report.results, words={e.key: count_words(e.body) for e in entries},
-        assets=frozenset(assets), longest_streak=longest, current_streak=current, concepts=concepts,
+        assets=frozenset(journal.assets), longest_streak=longest, current_streak=current, concepts=concepts,
         diagnostics=tuple(diagnostics),
     )
+
+
+def build(settings: Settings, *, today: dt.date | None = None,
+          progress: Callable[[int, int], None] | None = None) -> BuildReport:
+    """Read, run, render, write: the whole `build-site`."""
+    started = time.perf_counter()
+    journal = read_journal(settings)
+    report = run_snippets(journal, settings, today=today or dt.date.today(), progress=progress)
+    glossary, glossary_problems = load_glossary(settings)
+    diagnostics = [*journal.diagnostics, *glossary_problems, *report.diagnostics]
+    model = site_model(journal, report, glossary, diagnostics)
     files, render_problems = render_site(model)
     diagnostics.extend(render_problems)
-    copies = {f"files/{rel}": path for rel, path in assets.items()}
-    write_site(settings.out, files, copies)
+    write_site(settings.out, files, {f"files/{rel}": path for rel, path in journal.assets.items()})
     return BuildReport(
-        entries=len(entries), pages=sum(1 for d in documents if not d.entries), counts=status_counts(model),
-        ran=report.ran, reused=report.reused, diagnostics=tuple(sorted(set(diagnostics), key=lambda d: (d.source, d.message))),
+        entries=len(journal.entries), pages=sum(1 for d in journal.documents if not d.entries),
+        counts=status_counts(model), ran=report.ran, reused=report.reused,
+        diagnostics=tuple(sorted(set(diagnostics), key=lambda d: (d.source, d.message))),
         out=settings.out, seconds=time.perf_counter() - started,
     )
-

@@ -33,8 +33,19 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def make_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="build-site", description="Build a verified website from a dated Markdown diary.")
+COMMANDS = ("check", "serve", "new")
+
+
+def make_parser(command: str = "build") -> argparse.ArgumentParser:
+    """The options of ``build-site`` and of its commands (``check``, ``serve``, ``new``)."""
+    prog = "build-site" if command == "build" else f"build-site {command}"
+    parser = _Parser(prog=prog, description="Build a verified website from a dated Markdown diary.")
+    if command == "check":
+        parser.add_argument("--junit", type=Path, default=None, metavar="FILE", help="write JUnit XML, one test case per snippet")
+        parser.add_argument("--require-gpu", action="store_true", help="a snippet that needs a GPU fails the check")
+        parser.add_argument("--shard", default=None, metavar="K/N", help="run only the entries of shard K of N")
+    if command == "serve":
+        parser.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default: 8000)")
     parser.add_argument("--diary", type=Path, default=Path("diary"), help="the diary folder (default: diary)")
     parser.add_argument("--snippets", type=Path, default=Path("snippets"), help="setup modules, included files and stored results (default: snippets)")
     parser.add_argument("--out", type=Path, default=Path("site"), help="where the site is written (default: site)")
@@ -95,8 +106,11 @@ def summary(report: BuildReport) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    command = argv.pop(0) if argv and argv[0] in COMMANDS else "build"
     try:
-        args = make_parser().parse_args(argv)
+        args = make_parser(command).parse_args(argv)
+        if command != "build":
+            return _run_command(command, args)
         with _progress() as progress:
             report = build(_settings(args), progress=progress)
         for d in report.diagnostics:
@@ -112,6 +126,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("build-site: interrupted; the previous site is unchanged", file=sys.stderr)
         return 130
+
+
+def _run_command(command: str, args: argparse.Namespace) -> int:
+    """The other commands live in modules of their own; each returns its exit code or raises TetradError."""
+    import importlib
+
+    module = importlib.import_module(f"generator.{command}")
+    code: int = module.run(args, _settings(args))
+    return code
 
 
 if __name__ == "__main__":
