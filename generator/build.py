@@ -22,7 +22,8 @@ from .execute import ExecReport, ExecSettings, execute_entries
 from .i18n import LANGUAGES, Strings, detect_language
 from .markdown import count_words, plain_text
 from .model import Diagnostic, Document, Entry
-from .render import SiteModel, render_site, status_counts
+from .journal import status_counts
+from .render import SiteModel, render_site
 from .snippets import extract_snippets
 from .timeline import streaks
 from .write import write_site
@@ -131,7 +132,7 @@ def site_model(journal: Journal, report: ExecReport, glossary: Glossary, diagnos
         lang=journal.lang, title=Strings(journal.lang)["journal"], entries=entries, documents=journal.documents,
         results=report.results, words={e.key: count_words(e.body) for e in entries},
         assets=frozenset(journal.assets), longest_streak=longest, current_streak=current, concepts=concepts,
-        diagnostics=tuple(diagnostics),
+        glossary=glossary, diagnostics=tuple(diagnostics),
     )
 
 
@@ -149,7 +150,7 @@ def build(settings: Settings, *, today: dt.date | None = None,
     write_site(settings.out, files, {f"files/{rel}": path for rel, path in journal.assets.items()})
     return BuildReport(
         entries=len(journal.entries), pages=sum(1 for d in journal.documents if not d.entries),
-        counts=status_counts(model), ran=report.ran, reused=report.reused,
+        counts=status_counts(model.entries, model.results), ran=report.ran, reused=report.reused,
         diagnostics=tuple(sorted(set(diagnostics), key=lambda d: (d.source, d.message))),
         out=settings.out, seconds=time.perf_counter() - started,
     )

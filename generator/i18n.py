@@ -22,7 +22,13 @@ _STRINGS: dict[str, dict[str, str]] = {
         "preface": "Preface", "built_with": "Built with tetrad", "more": "All entries of",
         "entry_nav": "Entry navigation", "month_nav": "Month navigation", "not_found": "Page not found",
         "not_found_text": "There is no page at this address.", "expected_output": "Expected output",
-        "read_more": "Read", "source": "Source",
+        "read_more": "Read", "source": "Source", "search": "Search", "timeline": "Timeline",
+        "concepts": "Concepts", "heatmap": "Writing days in", "passing_snippets": "Passing snippets",
+        "backlinks": "Linked from", "first_met": "Concepts in the order they were met", "all_years": "Years",
+        "search_placeholder": "Search the journal", "found": "Found", "filter": "Show", "all": "all",
+        "device": "Device", "duration": "Duration", "status": "Status", "snippet": "Snippet",
+        "no_snippets": "No snippets this year.", "entries_this_year": "Entries this year", "first_entry": "first met",
+        "feed": "Feed", "navigation": "Site", "writing_days": "writing days", "less": "less", "more_words": "more",
     },
     "ru": {
         "home": "Главная", "entries": "Записи", "entry": "Запись", "words": "Слов", "snippets": "Сниппеты",
@@ -36,7 +42,13 @@ _STRINGS: dict[str, dict[str, str]] = {
         "tags": "Теги", "preface": "Предисловие", "built_with": "Собрано tetrad", "more": "Все записи за",
         "entry_nav": "Навигация по записям", "month_nav": "Навигация по месяцам", "not_found": "Страница не найдена",
         "not_found_text": "По этому адресу ничего нет.", "expected_output": "Ожидаемый вывод",
-        "read_more": "Читать", "source": "Источник",
+        "read_more": "Читать", "source": "Источник", "search": "Поиск", "timeline": "Хронология",
+        "concepts": "Понятия", "heatmap": "Дни с записями в", "passing_snippets": "Работающие сниппеты",
+        "backlinks": "Ссылаются сюда", "first_met": "Понятия в порядке знакомства", "all_years": "Годы",
+        "search_placeholder": "Поиск по дневнику", "found": "Найдено", "filter": "Показать", "all": "все",
+        "device": "Устройство", "duration": "Время", "status": "Статус", "snippet": "Сниппет",
+        "no_snippets": "В этом году сниппетов нет.", "entries_this_year": "Записей за год", "first_entry": "впервые",
+        "feed": "Лента", "navigation": "Разделы", "writing_days": "дней с записями", "less": "меньше", "more_words": "больше",
     },
 }
 
@@ -57,6 +69,9 @@ class Strings:
 
     def date(self, day: dt.date) -> str:
         return format_date(day, _DATE_PATTERNS.get(self.lang, "long"), locale=self.lang)
+
+    def short_date(self, day: dt.date) -> str:
+        return format_date(day, "d MMM y", locale=self.lang)
 
     def month(self, first_day: dt.date) -> str:
         text = format_date(first_day, _MONTH_PATTERNS.get(self.lang, "LLLL y"), locale=self.lang)

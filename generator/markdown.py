@@ -203,6 +203,8 @@ def plain_text(text: str) -> str:
                     out.append(child.content)
                 elif child.type == "wikilink":
                     out.append(str(child.meta["label"] or child.meta["target"]))
+                elif child.type in ("softbreak", "hardbreak"):
+                    out.append(" ")
             out.append("\n")
     return "".join(out)
 

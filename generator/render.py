@@ -1,31 +1,47 @@
 """Pages as strings: the site model in, a mapping of site paths to bytes out.
 
 Nothing here touches the disk. Every link is relative (``../entries/…``) so
-the site works opened from disk and under any URL prefix.
+the site works opened from disk and under any URL prefix. Rendering runs in
+two passes: entry bodies first (which finds the links between entries), then
+the pages, which can then show backlinks.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import posixpath
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
+from babel.dates import get_day_names, get_month_names
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from . import __version__
+from .charts import heatmap_svg, line_svg
+from .concepts import Glossary, resolve_concept
+from .dates import find_date
+from .feed import FeedItem, atom_feed, sitemap
 from .i18n import Strings
-from .markdown import RenderContext, highlight_code, render_markdown
+from .journal import journal_json, status_counts
+from .markdown import RenderContext, highlight_code, plain_text, render_markdown
 from .model import Diagnostic, Document, Entry, Result, Snippet, Source, Status
+from .search import Document as SearchDocument
+from .search import search_script
+from .timeline import Cell, cumulative, first_met, heatmap
+from .urls import (
+    concept_url, entry_url, month_key, month_url, page_url, relative, report_url, tag_url, timeline_url, unique_slugs,
+)
+
+LATEST = 10  # entries on the home page
+FEED_ITEMS = 20
 
 
 @dataclass(frozen=True)
 class SnippetView:
     snippet: Snippet
     result: Result
+    entry: Entry
 
 
 @dataclass(frozen=True)
@@ -35,6 +51,15 @@ class Month:
     url: str
     entries: tuple[Entry, ...]
     prefaces: tuple[Document, ...]
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A tag or concept with its page and its entries, first met first."""
+
+    name: str
+    url: str
+    entries: tuple[Entry, ...]
 
 
 @dataclass(frozen=True)
@@ -51,50 +76,28 @@ class SiteModel:
     longest_streak: int
     current_streak: int
     concepts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # by entry key
+    glossary: Glossary | None = None
     diagnostics: tuple[Diagnostic, ...] = ()
-
-
-def entry_url(entry: Entry) -> str:
-    return f"entries/{entry.key}.html"
-
-
-def month_key(day: dt.date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
-def month_url(key: str) -> str:
-    return f"months/{key}.html"
-
-
-def page_url(doc: Document) -> str:
-    stem = doc.rel.rsplit(".", 1)[0]
-    return f"pages/{stem}.html"
-
-
-def relative(url: str, page: str) -> str:
-    """``url`` (relative to the site root) as seen from the page at ``page``."""
-    return posixpath.relpath(url, posixpath.dirname(page) or ".")
 
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
-    env = Environment(loader=PackageLoader("generator", "templates"), autoescape=True,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    return env
+    return Environment(loader=PackageLoader("generator", "templates"), autoescape=True,
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
 
-def months_of(model: SiteModel) -> tuple[Month, ...]:
+def months_of(entries: Sequence[Entry], documents: Sequence[Document]) -> tuple[Month, ...]:
     """One month per calendar month that has entries, with the prefaces of the files that start in it."""
     by_month: dict[str, list[Entry]] = {}
-    for e in model.entries:
+    for e in entries:
         by_month.setdefault(month_key(e.date), []).append(e)
     prefaces: dict[str, list[Document]] = {}
-    for doc in model.documents:
+    for doc in documents:
         if doc.entries and doc.preface.strip():
             prefaces.setdefault(month_key(min(e.date for e in doc.entries)), []).append(doc)
     return tuple(
-        Month(key, dt.date(int(key[:4]), int(key[5:]), 1), month_url(key), tuple(entries), tuple(prefaces.get(key, ())))
-        for key, entries in sorted(by_month.items())
+        Month(key, dt.date(int(key[:4]), int(key[5:]), 1), month_url(key), tuple(items), tuple(prefaces.get(key, ())))
+        for key, items in sorted(by_month.items())
     )
 
 
@@ -102,32 +105,54 @@ class _Renderer:
     def __init__(self, model: SiteModel) -> None:
         self.model = model
         self.t = Strings(model.lang)
-        self.months = months_of(model)
-        self.by_source = {e.source: e for e in model.entries}
-        self.by_date: dict[str, Entry] = {}
-        for e in model.entries:
-            self.by_date.setdefault(e.date.isoformat(), e)
-        self.file_targets: dict[str, str] = {}
-        for doc in model.documents:
-            rel = doc.rel
-            if len(doc.entries) == 1:
-                self.file_targets[rel] = entry_url(self._keyed(doc.entries[0]))
-            elif doc.entries:
-                self.file_targets[rel] = month_url(month_key(min(e.date for e in doc.entries)))
-            else:
-                self.file_targets[rel] = page_url(doc)
-        self.rel_of = {doc.path: doc.rel for doc in model.documents}
-        self.unresolved: list[Diagnostic] = []
         self.env = _environment()
+        self.entries = model.entries
+        self.months = months_of(model.entries, model.documents)
+        self.month_of = {m.key: m for m in self.months}
+        self.years = sorted({e.date.year for e in self.entries})
+        self.latest_year = self.years[-1] if self.years else dt.date.today().year
+        self.by_source = {e.source: e for e in self.entries}
+        self.by_date: dict[str, Entry] = {}
+        for e in self.entries:
+            self.by_date.setdefault(e.date.isoformat(), e)
+        self.rel_of = {doc.path: doc.rel for doc in model.documents}
+        self.file_targets: dict[str, str] = {}
+        self.file_entry: dict[str, Entry] = {}
+        for doc in model.documents:
+            if len(doc.entries) == 1:
+                entry = self.by_source.get(doc.entries[0].source, doc.entries[0])
+                self.file_targets[doc.rel] = entry_url(entry)
+                self.file_entry[doc.rel] = entry
+            elif doc.entries:
+                self.file_targets[doc.rel] = month_url(month_key(min(e.date for e in doc.entries)))
+            else:
+                self.file_targets[doc.rel] = page_url(doc)
+        self.tags = self._listings({e.key: e.tags for e in self.entries}, tag_url)
+        self.concepts = self._listings(model.concepts, concept_url)
+        self.tag_of = {x.name: x for x in self.tags}
+        self.concept_of = {x.name: x for x in self.concepts}
+        self.links_to: dict[str, set[str]] = {}  # target entry key -> keys of entries linking to it
+        self.unresolved: list[Diagnostic] = []
 
-    def _keyed(self, raw: Entry) -> Entry:
-        return self.by_source.get(raw.source, raw)
+    def _listings(self, names_by_key: Mapping[str, Sequence[str]], url_of: Callable[[str], str]) -> tuple[Listing, ...]:
+        members: dict[str, list[Entry]] = {}
+        for e in self.entries:
+            for name in names_by_key.get(e.key, ()):
+                members.setdefault(name, []).append(e)
+        slugs = unique_slugs(sorted(members, key=str.casefold))
+        return tuple(Listing(name, url_of(slugs[name]), tuple(members[name])) for name in sorted(members, key=str.casefold))
 
     # -- Markdown with the site's links --------------------------------------------------
-    def markdown(self, text: str, source: Source, page: str, snippets: Sequence[Snippet] = ()) -> str:
+    def markdown(self, text: str, source: Source, page: str, snippets: Sequence[Snippet] = (), linker: Entry | None = None) -> str:
         by_line = {s.source.line: s for s in snippets}
 
+        def note_link(target: Entry) -> None:
+            if linker is not None and target.key != linker.key:
+                self.links_to.setdefault(target.key, set()).add(linker.key)
+
         def resolve_link(target: str) -> str | None:
+            if target in self.file_entry:
+                note_link(self.file_entry[target])
             if target in self.file_targets:
                 return relative(self.file_targets[target], page)
             if target in self.model.assets:
@@ -135,29 +160,37 @@ class _Renderer:
             return None
 
         def resolve_wiki(target: str) -> tuple[str, str] | None:
-            from .dates import find_date
-
             found = find_date(target)
-            if found is not None and found.date is not None and found.date.isoformat() in self.by_date:
-                e = self.by_date[found.date.isoformat()]
-                return relative(entry_url(e), page), self.t.date(e.date)
-            return None
+            if found is not None and found.date is not None:
+                entry = self.by_date.get(found.date.isoformat())
+                if entry is None:
+                    return None
+                note_link(entry)
+                return relative(entry_url(entry), page), self.t.date(entry.date)
+            name = resolve_concept(target, self.model.glossary) if self.model.glossary else None
+            listing = self.concept_of.get(name or target) or self.tag_of.get(target)
+            if listing is None:
+                return None
+            return relative(listing.url, page), target
 
         def render_fence(line: int, info: str, code: str) -> str | None:
             snippet = by_line.get(line)
             if snippet is None:
                 return None
-            result = self.model.results.get(snippet.id) or Result(Status.SKIPPED, note="not run")
-            return self.snippet_html(snippet, result, code)
+            return self.snippet_html(snippet, self.result(snippet), code)
 
-        base_dir = posixpath.dirname(self.rel_of.get(source.path, ""))
-        ctx = RenderContext(source=source.path, first_line=source.line, base_dir=base_dir, resolve_link=resolve_link,
-                            resolve_wiki=resolve_wiki, render_fence=render_fence)
+        ctx = RenderContext(source=source.path, first_line=source.line,
+                            base_dir=self.rel_of.get(source.path, "").rpartition("/")[0],
+                            resolve_link=resolve_link, resolve_wiki=resolve_wiki, render_fence=render_fence)
         out = render_markdown(text, ctx)
+        lines = text.split("\n")
         for target in ctx.unresolved_wiki:
-            line = source.line + next((i for i, l in enumerate(text.split("\n")) if f"[[{target}" in l), 0)
-            self.unresolved.append(Diagnostic(Source(source.path, line), f"wiki-link [[{target}]] points to no entry or concept"))
+            offset = next((i for i, line in enumerate(lines) if f"[[{target}" in line), 0)
+            self.unresolved.append(Diagnostic(Source(source.path, source.line + offset), f"wiki-link [[{target}]] points to no entry or concept"))
         return out
+
+    def result(self, snippet: Snippet) -> Result:
+        return self.model.results.get(snippet.id) or Result(Status.SKIPPED, note="not run")
 
     def snippet_html(self, snippet: Snippet, result: Result, code: str) -> str:
         lang = "pycon" if snippet.lang == "pycon" else "python"
@@ -169,50 +202,135 @@ class _Renderer:
 
     # -- pages ---------------------------------------------------------------------------
     def page(self, template: str, url: str, title: str, **values: object) -> bytes:
-        root = "../" * url.count("/")
         text = self.env.get_template(template).render(
-            t=self.t, lang=self.model.lang, site_title=self.model.title, title=title, root=root, page_url=url,
-            months=self.months, generator=f"tetrad {__version__}", **values,
+            t=self.t, lang=self.model.lang, site_title=self.model.title, title=title, root="../" * url.count("/"),
+            page_url=url, latest_month=self.months[-1] if self.months else None, generator=f"tetrad {__version__}",
+            **values,
         )
         return text.encode("utf-8")
 
     def render(self) -> dict[str, bytes]:
         out: dict[str, bytes] = {}
-        entries = self.model.entries
+        entries = self.entries
+        bodies = {e.key: self.markdown(e.body, Source(e.source.path, e.body_line), entry_url(e), e.snippets, linker=e) for e in entries}
+        by_key = {e.key: e for e in entries}
         for i, e in enumerate(entries):
             url = entry_url(e)
-            body = self.markdown(e.body, Source(e.source.path, e.body_line), url, e.snippets)
-            mk = month_key(e.date)
             out[url] = self.page(
-                "entry.html", url, e.title, entry=e, body=body, date_text=self.t.date(e.date),
-                words=self.model.words.get(e.key, 0), concepts=self.model.concepts.get(e.key, ()),
+                "entry.html", url, e.title, entry=e, body=bodies[e.key], date_text=self.t.date(e.date),
+                words=self.model.words.get(e.key, 0),
+                concepts=[self.concept_of[c] for c in self.model.concepts.get(e.key, ()) if c in self.concept_of],
+                tags=[self.tag_of[x] for x in e.tags if x in self.tag_of],
+                backlinks=sorted((by_key[k] for k in self.links_to.get(e.key, ())), key=lambda x: x.key),
                 prev=entries[i - 1] if i > 0 else None, next=entries[i + 1] if i + 1 < len(entries) else None,
-                month=next(m for m in self.months if m.key == mk),
-                views=[SnippetView(s, self.model.results.get(s.id) or Result(Status.SKIPPED)) for s in e.snippets],
+                month=self.month_of[month_key(e.date)],
+                views=[SnippetView(s, self.result(s), e) for s in e.snippets],
             )
         for i, m in enumerate(self.months):
             prefaces = [(d, self.markdown(d.preface, Source(d.path, d.preface_line), m.url)) for d in m.prefaces]
             out[m.url] = self.page(
                 "month.html", m.url, self.t.month(m.first_day), month=m, prefaces=prefaces,
                 prev=self.months[i - 1] if i > 0 else None, next=self.months[i + 1] if i + 1 < len(self.months) else None,
-                date_text=self.t.date, words=self.model.words,
+                words=self.model.words,
             )
         pages = [d for d in self.model.documents if not d.entries]
         for d in pages:
             url = page_url(d)
             out[url] = self.page("page.html", url, d.title, body=self.markdown(d.preface, Source(d.path, d.preface_line), url))
-        counts = status_counts(self.model)
+        counts = status_counts(entries, self.model.results)
         out["index.html"] = self.page(
-            "home.html", "index.html", self.model.title, latest=list(reversed(entries[-10:])),
-            date_text=self.t.date, words=self.model.words, total_words=sum(self.model.words.values()), total_entries=len(entries),
-            counts=counts, pages=[(d, page_url(d)) for d in pages],
+            "home.html", "index.html", self.model.title, latest=list(reversed(entries[-LATEST:])),
+            words=self.model.words, total_words=sum(self.model.words.values()), total_entries=len(entries),
+            counts=counts, pages=[(d, page_url(d)) for d in pages], years=self._years(),
             longest=self.model.longest_streak, current=self.model.current_streak,
         )
+        out.update(self._listing_pages())
+        out.update(self._timeline_pages(counts))
+        out.update(self._report_pages())
+        out["search.html"] = self.page("search.html", "search.html", self.t["search"])
+        out["assets/search-index.js"] = search_script(self._search_documents()).encode("utf-8")
+        out["feed.xml"] = atom_feed(self.model.title, [
+            FeedItem(entry_url(e), e.key, e.title, e.date, bodies[e.key]) for e in reversed(entries[-FEED_ITEMS:])
+        ], generator_version=__version__)
         out["404.html"] = self.page("404.html", "404.html", self.t["not_found"])
-        out["assets/style.css"] = resources.files("generator").joinpath("static/style.css").read_bytes()
+        static = resources.files("generator").joinpath("static")
+        for name in ("style.css", "search.js", "favicon.svg"):
+            out[f"assets/{name}"] = static.joinpath(name).read_bytes()
         out["assets/pygments.css"] = _pygments_css().encode("utf-8")
-        out["journal.json"] = journal_json(self.model, self.unresolved)
+        out["sitemap.xml"] = sitemap([u for u in out if u.endswith(".html") and u != "404.html"])
+        out["journal.json"] = journal_json(
+            entries, self.model.documents, self.model.results, self.model.concepts, self.model.words,
+            (self.model.longest_streak, self.model.current_streak), [*self.model.diagnostics, *self.unresolved],
+        )
         return out
+
+    def _years(self) -> list[tuple[int, list[Month]]]:
+        return [(y, [m for m in self.months if m.first_day.year == y]) for y in reversed(self.years)]
+
+    def _listing_pages(self) -> dict[str, bytes]:
+        out: dict[str, bytes] = {}
+        for kind, items in (("tags", self.tags), ("concepts", self.concepts)):
+            for x in items:
+                out[x.url] = self.page("listing.html", x.url, x.name, listing=x, kind=kind)
+            index = f"{kind}/index.html"
+            order = sorted(items, key=lambda x: (x.entries[0].date, x.name.casefold())) if kind == "concepts" else items
+            out[index] = self.page("listing_index.html", index, self.t[kind], items=order, kind=kind)
+        return out
+
+    def _timeline_pages(self, counts: Mapping[str, int]) -> dict[str, bytes]:
+        entries, words = self.entries, self.model.words
+        passing = [(e.date, sum(1 for s in e.snippets if self.result(s).status is Status.PASSED)) for e in entries]
+        charts = [
+            (self.t["entries"], line_svg(cumulative([(e.date, 1) for e in entries]), label=self.t["entries"], fmt_date=self.t.short_date)),
+            (self.t["words"], line_svg(cumulative([(e.date, words.get(e.key, 0)) for e in entries]), label=self.t["words"], fmt_date=self.t.short_date)),
+            (self.t["passing_snippets"], line_svg(cumulative(passing), label=self.t["passing_snippets"], fmt_date=self.t.short_date)),
+        ]
+        met = first_met(entries, self.model.concepts)
+        month_names = [get_month_names("abbreviated", "stand-alone", self.model.lang)[i] for i in range(1, 13)]
+        day_names = [get_day_names("abbreviated", "format", self.model.lang)[i] for i in range(7)]
+        out: dict[str, bytes] = {}
+        for year in self.years:
+            url = timeline_url(year, self.latest_year)
+
+            def href(c: Cell, url: str = url) -> str:
+                assert c.entry is not None
+                return relative(entry_url(c.entry), url)
+
+            def tip(c: Cell) -> str:
+                assert c.entry is not None
+                title = c.entry.title if c.entry.title != self.t.date(c.day) else ""
+                return f"{self.t.date(c.day)}{' — ' + title if title else ''} ({c.words} {self.t['words'].lower()})"
+
+            cells = heatmap(year, entries, words)
+            svg = heatmap_svg(cells, href=href, tip=tip, month_names=month_names, weekday_names=day_names,
+                              label=f"{self.t['heatmap']} {year}")
+            out[url] = self.page(
+                "timeline.html", url, self.t["timeline"], year=year, heatmap=svg, charts=charts, met=met,
+                concept_of=self.concept_of, year_links=[(y, timeline_url(y, self.latest_year)) for y in self.years],
+                year_entries=sum(1 for c in cells if c.entry is not None),
+                longest=self.model.longest_streak, current=self.model.current_streak, counts=counts,
+                total_words=sum(words.values()), total_entries=len(entries),
+            )
+        if not self.years:
+            out["timeline.html"] = self.page("timeline.html", "timeline.html", self.t["timeline"], year=self.latest_year,
+                                             heatmap="", charts=[], met=(), concept_of={}, year_links=[], year_entries=0,
+                                             longest=0, current=0, counts=counts, total_words=0, total_entries=0)
+        return out
+
+    def _report_pages(self) -> dict[str, bytes]:
+        out: dict[str, bytes] = {}
+        for year in self.years or [self.latest_year]:
+            url = report_url(year, self.latest_year)
+            views = [SnippetView(s, self.result(s), e) for e in self.entries if e.date.year == year for s in e.snippets]
+            counts = {st.value: sum(1 for v in views if v.result.status is st) for st in Status}
+            out[url] = self.page("report.html", url, self.t["snippets"], year=year, views=views, counts=counts,
+                                 year_links=[(y, report_url(y, self.latest_year)) for y in self.years])
+        return out
+
+    def _search_documents(self) -> list[SearchDocument]:
+        docs = [SearchDocument(entry_url(e), e.title, self.t.date(e.date), plain_text(e.body)) for e in self.entries]
+        docs += [SearchDocument(page_url(d), d.title, "", plain_text(d.preface)) for d in self.model.documents if not d.entries]
+        return docs
 
 
 @lru_cache(maxsize=1)
@@ -225,59 +343,8 @@ def _pygments_css() -> str:
     return f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark_rules}\n}}\n"
 
 
-def status_counts(model: SiteModel) -> dict[str, int]:
-    counts = {s.value: 0 for s in Status}
-    for e in model.entries:
-        for s in e.snippets:
-            r = model.results.get(s.id)
-            counts[(r.status if r else Status.SKIPPED).value] += 1
-    return counts
-
-
-def journal_json(model: SiteModel, extra: Sequence[Diagnostic] = ()) -> bytes:
-    """`site/journal.json` as PRODUCT.md describes it."""
-    entries = []
-    first_seen: dict[str, list[str]] = {}
-    for e in model.entries:
-        for c in model.concepts.get(e.key, ()):
-            first_seen.setdefault(c, []).append(e.key)
-        snippets = []
-        for s in e.snippets:
-            r = model.results.get(s.id) or Result(Status.SKIPPED)
-            snippets.append({
-                "id": s.id, "line": s.source.line, "status": r.status.value, "device": r.device,
-                "duration_s": round(r.duration_s, 4), "stdout": r.stdout, "shown": r.shown, "error": r.error,
-            })
-        entries.append({
-            "date": e.date.isoformat(), "title": e.title, "url": entry_url(e), "source": e.source.path,
-            "line": e.source.line, "tags": list(e.tags), "concepts": list(model.concepts.get(e.key, ())),
-            "words": model.words.get(e.key, 0), "snippets": snippets,
-        })
-    by_key = {e.key: e for e in model.entries}
-    concepts = [
-        {"name": name, "first": by_key[keys[0]].date.isoformat(), "entries": [by_key[k].date.isoformat() for k in keys]}
-        for name, keys in sorted(first_seen.items(), key=lambda kv: (by_key[kv[1][0]].date, kv[0]))
-    ]
-    warnings = sorted({*model.diagnostics, *extra}, key=lambda d: (d.source, d.message))
-    data = {
-        "generator": {"name": "tetrad", "version": __version__},
-        "entries": entries,
-        "concepts": concepts,
-        "stats": {
-            "entries": len(model.entries), "words": sum(model.words.values()),
-            "longest_streak": model.longest_streak, "current_streak": model.current_streak,
-            "snippets": status_counts(model),
-        },
-        "pages": [{"title": d.title, "url": page_url(d), "source": d.path} for d in model.documents if not d.entries],
-        "warnings": [{"file": w.source.path, "line": w.source.line, "message": w.message} for w in warnings],
-    }
-    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
-
-
 def render_site(model: SiteModel) -> tuple[dict[str, bytes], tuple[Diagnostic, ...]]:
-    """All pages of the site, and the warnings found while rendering (links to nothing)."""
+    """All files of the site, and the warnings found while rendering (links to nothing)."""
     renderer = _Renderer(model)
-    pages = renderer.render()
-    return pages, tuple(renderer.unresolved)
-
-
+    files = renderer.render()
+    return files, tuple(renderer.unresolved)
