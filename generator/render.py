@@ -76,6 +76,7 @@ class SiteModel:
     longest_streak: int
     current_streak: int
     concepts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # by entry key
+    texts: Mapping[str, str] = field(default_factory=dict)  # readable words by entry key, for search
     glossary: Glossary | None = None
     diagnostics: tuple[Diagnostic, ...] = ()
 
@@ -328,7 +329,9 @@ class _Renderer:
         return out
 
     def _search_documents(self) -> list[SearchDocument]:
-        docs = [SearchDocument(entry_url(e), e.title, self.t.date(e.date), plain_text(e.body)) for e in self.entries]
+        texts = self.model.texts
+        docs = [SearchDocument(entry_url(e), e.title, self.t.date(e.date), texts[e.key] if e.key in texts else plain_text(e.body))
+                for e in self.entries]
         docs += [SearchDocument(page_url(d), d.title, "", plain_text(d.preface)) for d in self.model.documents if not d.entries]
         return docs
 

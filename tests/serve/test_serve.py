@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from tests.browser.conftest import browser  # noqa: F401  (the shared Chromium fixture)
 from tests.conftest import ROOT
 
 SECOND_ENTRY = "\n## 09.01.2022\n\n```python\nimport time\nprint('ran at', time.time_ns())\n```\n"
@@ -69,7 +68,7 @@ def stored(folder: Path, key: str) -> str:
     return (folder / "snippets" / "results" / f"{key}.json").read_text(encoding="utf-8")
 
 
-def test_edits_reload_the_open_page_and_rerun_only_their_entry(browser: Browser, served: tuple[Path, int, list[str]]) -> None:  # noqa: F811
+def test_edits_reload_the_open_page_and_rerun_only_their_entry(browser: Browser, served: tuple[Path, int, list[str]]) -> None:
     folder, port, lines = served
     page = browser.new_page()
     errors: list[str] = []
@@ -91,7 +90,7 @@ def test_edits_reload_the_open_page_and_rerun_only_their_entry(browser: Browser,
     assert errors == []
 
 
-def test_a_broken_build_shows_on_the_page_and_the_server_keeps_going(browser: Browser, served: tuple[Path, int, list[str]]) -> None:  # noqa: F811
+def test_a_broken_build_shows_on_the_page_and_the_server_keeps_going(browser: Browser, served: tuple[Path, int, list[str]]) -> None:
     folder, port, lines = served
     page = browser.new_page()
     page.goto(f"http://127.0.0.1:{port}/index.html")

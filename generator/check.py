@@ -1,0 +1,219 @@
+"""`build-site check`: verify every snippet for CI, without writing the site.
+
+Reads the diary and runs its snippets with the build's own stages (stored
+results are reused for unchanged entries, and new results are stored, so a
+later `build-site` runs nothing), then reports: one line per entry, one line
+per failing block at its file and line, and the totals. Exit 1 when a block
+failed, timed out or crashed (or needs a GPU, with ``--require-gpu``).
+``--junit FILE`` writes JUnit XML; under ``GITHUB_ACTIONS=true`` failures are
+also printed as workflow annotations; ``--shard K/N`` checks one shard only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import re
+import sys
+import time
+import xml.etree.ElementTree as ET
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .build import Settings, read_journal, run_snippets
+from .model import Entry, Result, Snippet, Status
+from .shard import parse_shard, select
+
+FAILING = frozenset({Status.FAILED, Status.TIMEOUT, Status.CRASHED})
+
+
+@dataclass(frozen=True)
+class Case:
+    """One block and what it gave."""
+
+    entry: Entry
+    snippet: Snippet
+    result: Result
+
+    @property
+    def name(self) -> str:
+        """``2022-01-05 block 1``: the entry key (a date, ``-2`` for a second section) and the block number."""
+        return f"{self.entry.key} block {self.snippet.index}"
+
+    @property
+    def error(self) -> str:
+        """The error on one line (or why the block did not run)."""
+        text = self.result.error or self.result.note or self.result.status.value
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        return lines[0] if lines else self.result.status.value
+
+
+def failing_statuses(require_gpu: bool) -> frozenset[Status]:
+    """The statuses that fail a check."""
+    return (FAILING | {Status.NEEDS_GPU}) if require_gpu else FAILING
+
+
+def collect_cases(entries: Iterable[Entry], results: dict[str, Result]) -> list[Case]:
+    """Every block of ``entries`` with its result, in diary order."""
+    return [
+        Case(entry, snippet, results.get(snippet.id) or Result(Status.SKIPPED, note="no result"))
+        for entry in entries
+        for snippet in entry.snippets
+    ]
+
+
+def count_line(statuses: Iterable[Status]) -> str:
+    """``1 passed, 1 failed`` in the order of `Status`."""
+    counts = Counter(statuses)
+    return ", ".join(f"{counts[s]} {s.value}" for s in Status if counts[s]) or "no snippets"
+
+
+def entry_lines(entries: Sequence[Entry], cases: Sequence[Case], failing: frozenset[Status]) -> list[str]:
+    """One compact line per entry with blocks: a mark, the key, the title, counts by status."""
+    by_entry: dict[str, list[Status]] = {}
+    for case in cases:
+        by_entry.setdefault(case.entry.key, []).append(case.result.status)
+    lines = []
+    for entry in entries:
+        statuses = by_entry.get(entry.key)
+        if not statuses:
+            continue
+        mark = "FAIL" if any(s in failing for s in statuses) else "ok"
+        title = entry.title if len(entry.title) <= 48 else entry.title[:47] + "…"
+        lines.append(f"{mark:<4} {entry.key} {title}: {count_line(statuses)}")
+    return lines
+
+
+def failure_line(case: Case) -> str:
+    """``diary/2022-01.md:42: failed: NameError: name 'x' is not defined``."""
+    return f"{case.snippet.source}: {case.result.status.value}: {case.error}"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(case: Case, level: str) -> str:
+    """A GitHub Actions workflow command that marks the block's line in the diary."""
+    source = case.snippet.source
+    title = f"{case.name}: {case.result.status.value}"
+    message = case.error
+    if case.result.traceback:
+        message += "\n\n" + trim_traceback(case.result.traceback)
+    props = f"file={_escape_property(source.path)},line={source.line},title={_escape_property(title)}"
+    return f"::{level} {props}::{_escape_data(message)}"
+
+
+def trim_traceback(text: str, keep: int = 25) -> str:
+    """The last ``keep`` lines of a traceback, where its cause is."""
+    lines = text.rstrip().splitlines()
+    if len(lines) <= keep:
+        return "\n".join(lines)
+    return "\n".join(["…", *lines[-keep:]])
+
+
+def summary(cases: Sequence[Case], entries: int, ran: int, reused: int, warnings: int, seconds: float,
+            failures: int, shard: str | None) -> str:
+    """The closing paragraph: what was checked, statuses, runs, and the verdict."""
+    where = f" (shard {shard})" if shard else ""
+    verdict = f"FAILED: {failures} failing snippets" if failures else "OK"
+    return (
+        f"Checked {len(cases)} snippets in {entries} entries{where} in {seconds:.1f} s: "
+        f"{count_line(c.result.status for c in cases)}; {ran} run now and {reused} from stored results; "
+        f"{warnings} warnings. {verdict}"
+    )
+
+
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(text: str) -> str:
+    """Text XML 1.0 can hold: captured output may carry control characters (terminal colours)."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def junit_xml(cases: Sequence[Case], failing: frozenset[Status]) -> ET.ElementTree:
+    """JUnit XML: a suite per diary file, a case per block with its file, line, output and verdict."""
+    root = ET.Element("testsuites", name="tetrad")
+    suites: dict[str, ET.Element] = {}
+    for case in cases:
+        path = case.snippet.source.path
+        suite = suites.get(path)
+        if suite is None:
+            suite = suites[path] = ET.SubElement(root, "testsuite", name=path)
+        result = case.result
+        testcase = ET.SubElement(suite, "testcase", {
+            "name": case.name, "classname": path.removesuffix(".md").replace("/", "."), "file": path,
+            "line": str(case.snippet.source.line), "time": f"{result.duration_s:.3f}",
+        })
+        if result.status in failing:
+            failure = ET.SubElement(testcase, "failure", message=_xml_text(case.error), type=result.status.value)
+            failure.text = _xml_text(result.traceback or case.error)
+        elif result.status in (Status.SKIPPED, Status.NEEDS_GPU):
+            ET.SubElement(testcase, "skipped", message=_xml_text(f"{result.status.value}: {case.error}"))
+        for tag, text in (("system-out", result.stdout), ("system-err", result.stderr)):
+            if text:
+                ET.SubElement(testcase, tag).text = _xml_text(text)
+    for element in (*suites.values(), root):
+        cases_in = list(element.iter("testcase"))
+        element.set("tests", str(len(cases_in)))
+        element.set("failures", str(sum(1 for c in cases_in if c.find("failure") is not None)))
+        element.set("errors", "0")
+        element.set("skipped", str(sum(1 for c in cases_in if c.find("skipped") is not None)))
+        element.set("time", f"{sum(float(c.get('time', '0')) for c in cases_in):.3f}")
+    ET.indent(root)
+    return ET.ElementTree(root)
+
+
+def write_junit(path: Path, cases: Sequence[Case], failing: frozenset[Status]) -> None:
+    """Write `junit_xml` to ``path`` (its folder is made if missing)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    junit_xml(cases, failing).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    """`build-site check`: run or reuse every snippet, report, write JUnit if asked; the exit code."""
+    # the build's own progress display; cli imports this module only when `check` runs
+    from .cli import _progress
+
+    started = time.perf_counter()
+    today = dt.date.today()
+    shard = parse_shard(args.shard) if args.shard is not None else None
+    journal = read_journal(settings, today=today)
+    entries = journal.entries
+    if shard is not None:
+        entries = select(entries, shard, settings.snippets / "results")
+    with _progress() as progress:
+        report = run_snippets(replace(journal, entries=entries), settings, today=today, progress=progress)
+    diagnostics = sorted({*journal.diagnostics, *report.diagnostics}, key=lambda d: (d.source, d.message))
+    for d in diagnostics:
+        print(f"{d.source}: warning: {d.message}", file=sys.stderr)
+
+    failing = failing_statuses(args.require_gpu)
+    cases = collect_cases(entries, dict(report.results))
+    failed = [c for c in cases if c.result.status in failing]
+    for line in entry_lines(entries, cases, failing):
+        print(line)
+    for case in failed:
+        print(failure_line(case))
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        for case in cases:
+            if case.result.status in failing:
+                print(annotation(case, "error"))
+            elif case.result.status is Status.NEEDS_GPU:
+                print(annotation(case, "warning"))
+    if args.junit is not None:
+        write_junit(args.junit, cases, failing)
+    seconds = time.perf_counter() - started
+    print(summary(cases, len(entries), report.ran, report.reused, len(diagnostics), seconds, len(failed),
+                  str(shard) if shard else None))
+    if args.strict and diagnostics:
+        print(f"build-site: --strict: {len(diagnostics)} warnings are errors", file=sys.stderr)
+    return 1 if failed or (args.strict and diagnostics) else 0
