@@ -2,7 +2,8 @@
 
 Two phases, as in the pipeline diary → entries → snippets → results → pages →
 site: everything is read and run before anything is rendered, and the site
-folder is written once, at the end.
+folder is written once, at the end. The whole build holds the output
+folder's lock, so a second build at once fails before it runs anything.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from .concepts import builtin_glossary, entry_concepts, merge, parse_user_glossary
 from .glossary import Glossary
-from .diary import GLOSSARY_NAMES, assign_keys, decode, display_path, parse_document, read_diary
+from .diary import GLOSSARY_NAMES, assign_keys, decode, display_path, entry_warnings, is_inside, parse_document, scan_diary, text_of
 from .errors import UsageError
 from .execute import ExecReport, ExecSettings, execute_entries
 from .i18n import LANGUAGES, Strings, detect_language
@@ -26,7 +27,7 @@ from .journal import status_counts
 from .render import SiteModel, render_site
 from .snippets import extract_snippets
 from .timeline import streaks
-from .write import write_site
+from .write import check_target, site_lock, write_site
 
 
 
@@ -68,31 +69,43 @@ class Journal:
     diagnostics: tuple[Diagnostic, ...]
 
 
-def read_journal(settings: Settings) -> Journal:
-    """Stage 1: read every diary file into entries and their snippets. Pure apart from reading files."""
-    sources, assets = read_diary(settings.diary)
-    if not sources:
-        raise UsageError(f"nothing to build: no Markdown files in {settings.diary}")
-    diagnostics: list[Diagnostic] = []
+def read_journal(settings: Settings, *, today: dt.date | None = None) -> Journal:
+    """Stage 1: read every diary file into entries and their snippets. Pure apart from reading files.
+
+    Files that are not text (empty, binary) are skipped with a warning; ``today``
+    (default: the clock's) is what a future date is compared with.
+    """
+    found = scan_diary(settings.diary)
+    if not found.texts:
+        raise UsageError(f"nothing to build: no Markdown files in {settings.diary.as_posix()}")
+    diagnostics: list[Diagnostic] = list(found.diagnostics)
     documents: list[Document] = []
-    for path, rel, data in sources:
-        text, problems = decode(path, data)
+    for path, rel, data in found.texts:
+        text, problems = text_of(path, data)
         diagnostics.extend(problems)
+        if text is None:
+            continue
         doc = parse_document(path, text, rel=rel, day_first=settings.day_first)
         diagnostics.extend(doc.diagnostics)
         documents.append(doc)
+    if not documents:
+        first = min(diagnostics, key=lambda d: d.source)
+        raise UsageError(f"nothing to build: no Markdown file in {settings.diary.as_posix()} has text ({first})")
 
     sample = [d.preface for d in documents[:20]] + [e.body for d in documents[:20] for e in d.entries]
-    lang = settings.lang or detect_language(plain_text("\n\n".join(sample)))
+    # The first 64 kB tell the language as well as all of it, and a 20 MB entry would take seconds to read as text.
+    lang = settings.lang or detect_language(plain_text("\n\n".join(sample)[:65536]))
     if lang not in LANGUAGES:
         raise UsageError(f"unknown --lang {lang}; choose one of {', '.join(LANGUAGES)}")
     t = Strings(lang)
     entries: list[Entry] = []
-    for e in assign_keys([e for d in documents for e in d.entries]):
+    keyed = assign_keys([e for d in documents for e in d.entries])
+    diagnostics.extend(entry_warnings(keyed, today or dt.date.today()))
+    for e in keyed:
         snippets, problems = extract_snippets(e.key, e.source.path, e.body, e.body_line)
         diagnostics.extend(problems)
         entries.append(replace(e, title=e.title or t.date(e.date), snippets=snippets))
-    return Journal(tuple(documents), tuple(entries), assets, lang, tuple(diagnostics))
+    return Journal(tuple(documents), tuple(entries), found.assets, lang, tuple(diagnostics))
 
 
 def exec_settings(settings: Settings) -> ExecSettings:
@@ -114,7 +127,7 @@ def load_glossary(settings: Settings) -> tuple[Glossary, tuple[Diagnostic, ...]]
     diagnostics: list[Diagnostic] = []
     for name in GLOSSARY_NAMES:
         user_file = settings.diary / name
-        if user_file.is_file():
+        if user_file.is_file() and is_inside(user_file, settings.diary.resolve()):
             gpath = f"{display_path(settings.diary)}/{name}"
             text, problems = decode(gpath, user_file.read_bytes())
             overlay, more = parse_user_glossary(text, gpath)
@@ -140,14 +153,17 @@ def build(settings: Settings, *, today: dt.date | None = None,
           progress: Callable[[int, int], None] | None = None) -> BuildReport:
     """Read, run, render, write: the whole `build-site`."""
     started = time.perf_counter()
-    journal = read_journal(settings)
-    report = run_snippets(journal, settings, today=today or dt.date.today(), progress=progress)
-    glossary, glossary_problems = load_glossary(settings)
-    diagnostics = [*journal.diagnostics, *glossary_problems, *report.diagnostics]
-    model = site_model(journal, report, glossary, diagnostics)
-    files, render_problems = render_site(model)
-    diagnostics.extend(render_problems)
-    write_site(settings.out, files, {f"files/{rel}": path for rel, path in journal.assets.items()})
+    today = today or dt.date.today()
+    check_target(settings.out, diary=settings.diary, keep=[settings.snippets])
+    with site_lock(settings.out):
+        journal = read_journal(settings, today=today)
+        report = run_snippets(journal, settings, today=today, progress=progress)
+        glossary, glossary_problems = load_glossary(settings)
+        diagnostics = [*journal.diagnostics, *glossary_problems, *report.diagnostics]
+        model = site_model(journal, report, glossary, diagnostics)
+        files, render_problems = render_site(model)
+        diagnostics.extend(render_problems)
+        write_site(settings.out, files, {f"files/{rel}": path for rel, path in journal.assets.items()})
     return BuildReport(
         entries=len(journal.entries), pages=sum(1 for d in journal.documents if not d.entries),
         counts=status_counts(model.entries, model.results), ran=report.ran, reused=report.reused,

@@ -4,14 +4,24 @@
 `Document` (entries, the text under no entry, warnings). It never raises on
 user input and never drops text: every line of the file ends up in an entry,
 in the text kept for the file's page, or (front matter) in the metadata.
-`decode` turns raw bytes into text with a warning instead of an exception.
+`decode` turns raw bytes into text with a warning instead of an exception,
+and `text_of` also refuses what is not text at all (binary, empty).
+
+`scan_diary` is the only place that lists the diary folder: it never leaves
+it, so a symlink pointing outside is refused with a warning, never read or
+copied, and files that are not regular files (a FIFO, a socket) are skipped.
+`entry_warnings` looks across all entries: future dates, dates used twice,
+entries with no text.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
-from dataclasses import dataclass
+import stat
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +34,11 @@ from .model import Diagnostic, Document, Entry, Source
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 GLOSSARY_NAMES = ("glossary.yml", "glossary.yaml")
+MAX_MARKDOWN_BYTES = 50 * 2**20  # a bigger "Markdown" file is a mistake (a log, a dump): skipped with a warning
 
-_BLOCKS = MarkdownIt("commonmark")
+# Block structure only: headings and fences are all the reader needs, and the
+# inline pass is most of markdown-it's time on a large file.
+_BLOCKS = MarkdownIt("commonmark").disable("inline")
 _FENCE_CLOSE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*$")
 
 
@@ -35,6 +48,16 @@ class _Heading:
     level: int
     text: str
     date: DateMatch | None
+    top: bool = True  # not nested in a list or a block quote: only these split the file
+
+
+@dataclass(frozen=True)
+class DiaryFiles:
+    """What `scan_diary` found: Markdown files (display path, diary-relative path, bytes), files to copy, warnings."""
+
+    texts: list[tuple[str, str, bytes]]
+    assets: dict[str, Path]
+    diagnostics: tuple[Diagnostic, ...] = field(default=())
 
 
 def display_path(path: Path) -> str:
@@ -47,32 +70,133 @@ def display_path(path: Path) -> str:
 
 def read_diary(diary: Path) -> tuple[list[tuple[str, str, bytes]], dict[str, Path]]:
     """Markdown files as (display path, diary-relative path, bytes), and the other files to copy."""
+    found = scan_diary(diary)
+    return found.texts, found.assets
+
+
+def scan_diary(diary: Path) -> DiaryFiles:
+    """Every file of the diary folder, without ever leaving it.
+
+    Hidden files and folders are skipped. A symlink is followed only when it
+    points inside the diary (a symlinked folder is never walked into: its
+    files are read at their real place); one pointing outside is refused with
+    a warning and neither read nor copied. Unreadable, special and oversized
+    files are warnings too.
+    """
     if not diary.is_dir():
         raise UsageError(f"no diary folder at {diary} (run in a folder holding diary/, or pass --diary DIR)")
     prefix = display_path(diary)
+    root = diary.resolve()
+    found: list[tuple[str, Path]] = []
+    warnings: list[Diagnostic] = []
+
+    def refuse(rel: str, why: str) -> None:
+        warnings.append(Diagnostic(Source(f"{prefix}/{rel}"), why))
+
+    def unreadable(exc: OSError) -> None:
+        where = Path(exc.filename).relative_to(diary).as_posix() if exc.filename else "."
+        refuse(where, f"cannot be read: {exc.strerror or exc}")
+
+    for folder, dirnames, filenames in os.walk(diary, followlinks=False, onerror=unreadable):
+        here = Path(folder)
+        for name in sorted(dirnames):
+            path = here / name
+            rel = path.relative_to(diary).as_posix()
+            if name.startswith("."):
+                dirnames.remove(name)
+            elif path.is_symlink():
+                dirnames.remove(name)  # os.walk would not walk into it either; say why when it leads out
+                if not is_inside(path, root):
+                    refuse(rel, "symlink to a folder outside the diary: refused, nothing in it is read")
+        for name in filenames:
+            if not name.startswith("."):
+                found.append(((here / name).relative_to(diary).as_posix(), here / name))
+
     texts: list[tuple[str, str, bytes]] = []
     assets: dict[str, Path] = {}
-    for path in sorted(diary.rglob("*")):
-        rel = path.relative_to(diary).as_posix()
-        if any(part.startswith(".") for part in rel.split("/")) or not path.is_file():
+    for rel, path in sorted(found, key=lambda item: item[0].split("/")):
+        if path.is_symlink() and not is_inside(path, root):
+            refuse(rel, "symlink to a file outside the diary: refused, not read or copied")
+            continue
+        try:
+            info = path.stat()
+        except OSError:
+            refuse(rel, "broken symlink: skipped")
+            continue
+        if not stat.S_ISREG(info.st_mode):
+            refuse(rel, "not a regular file (a FIFO, socket or device): skipped")
             continue
         if path.suffix.lower() in MARKDOWN_SUFFIXES:
-            texts.append((f"{prefix}/{rel}", rel, path.read_bytes()))
+            if info.st_size > MAX_MARKDOWN_BYTES:
+                refuse(rel, f"{info.st_size / 2**20:.0f} MB is too large for a diary file (over {MAX_MARKDOWN_BYTES // 2**20} MB): skipped")
+                continue
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                refuse(rel, f"cannot be read: {exc.strerror or exc}")
+                continue
+            texts.append((f"{prefix}/{rel}", rel, data))
         elif rel not in GLOSSARY_NAMES:
             assets[rel] = path
-    return texts, assets
+    return DiaryFiles(texts, assets, tuple(warnings))
+
+
+def is_inside(path: Path, root: Path) -> bool:
+    """Whether ``path``, symlinks resolved, is ``root`` or inside it."""
+    try:
+        return path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a symlink loop
+        return False
 
 
 def decode(path: str, data: bytes) -> tuple[str, tuple[Diagnostic, ...]]:
-    """Bytes to text: UTF-8 (a BOM is dropped), else a warning and a lossless-enough fallback."""
+    """Bytes to text: UTF-8 (a BOM is dropped), UTF-16 with a BOM, else a warning and a lossless-enough fallback."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):  # "Unicode" as Windows Notepad saves it
+        try:
+            return data.decode("utf-16"), ()
+        except UnicodeDecodeError:
+            pass
     try:
         return data.decode("utf-8"), ()
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         text = data.decode("utf-8", errors="replace")
         return text, (Diagnostic(Source(path, line), "file is not valid UTF-8; undecodable bytes are shown as \ufffd"),)
+
+
+def text_of(path: str, data: bytes) -> tuple[str | None, tuple[Diagnostic, ...]]:
+    """A diary file's text, or None (with a warning) when it has none to read: empty, or binary.
+
+    Binary means a NUL byte, which no text encoding a diary uses (but UTF-16,
+    read by `decode`) puts in a file.
+    """
+    if not data.strip():
+        return None, (Diagnostic(Source(path, 1), "empty file: skipped"),)
+    if b"\0" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        line = data[: data.index(b"\0")].count(b"\n") + 1
+        return None, (Diagnostic(Source(path, line), "binary file (a NUL byte on this line), not Markdown text: skipped"),)
+    text, problems = decode(path, data)
+    if "\0" in text:  # a UTF-16 file holding NULs is binary too
+        return None, (Diagnostic(Source(path, 1), "binary file, not Markdown text: skipped"),)
+    return text, problems
+
+
+class _FrontMatterLoader(yaml.SafeLoader):  # type: ignore[misc]
+    """YAML's safe loader, except that a timestamp which is no calendar date
+    (``date: 2022-02-30``) stays text, to be reported, instead of raising."""
+
+
+def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError):
+        return loader.construct_scalar(node)
+
+
+_FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+_SCALARS = (str, int, float, bool, dt.date)
 
 
 def split_front_matter(path: str, lines: list[str]) -> tuple[dict[str, Any], int, tuple[Diagnostic, ...]]:
@@ -88,11 +212,11 @@ def split_front_matter(path: str, lines: list[str]) -> tuple[dict[str, Any], int
     else:
         return {}, 0, (Diagnostic(Source(path, 1), "front matter is not closed by a `---` line; it is kept as text"),)
     try:
-        meta = yaml.safe_load("\n".join(lines[1:end]))
-    except yaml.YAMLError as exc:
+        meta = yaml.load("\n".join(lines[1:end]), Loader=_FrontMatterLoader)  # noqa: S506 (a safe loader)
+    except Exception as exc:  # YAMLError, and what PyYAML lets escape on odd input (RecursionError…)
         mark = getattr(exc, "problem_mark", None)
-        line = 2 + mark.line if mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        line = 2 + mark.line if mark is not None else 2
+        problem = getattr(exc, "problem", None) or (str(exc).splitlines() or [type(exc).__name__])[0]
         return {}, 0, (Diagnostic(Source(path, line), f"broken front matter ({problem}); it is kept as text"),)
     if meta is None:
         meta = {}
@@ -102,24 +226,59 @@ def split_front_matter(path: str, lines: list[str]) -> tuple[dict[str, Any], int
 
 
 def parse_tags(value: object) -> tuple[str, ...]:
-    """`tags:` as a YAML list or a comma-separated string."""
+    """`tags:` as a YAML list or a comma-separated string (anything but plain words in a list is left out)."""
     if value is None:
         return ()
-    items = value if isinstance(value, list) else str(value).split(",")
+    items: list[object]
+    if isinstance(value, list):
+        items = [i for i in value if isinstance(i, _SCALARS)]
+    elif isinstance(value, _SCALARS):
+        items = list(str(value).split(","))
+    else:
+        return ()
     return tuple(dict.fromkeys(t for t in (str(i).strip().strip("\"'").lstrip("#") for i in items) if t))
 
 
+def _meta_problems(path: str, lines: list[str], first: int, meta: dict[str, Any]) -> list[Diagnostic]:
+    """Front-matter values of the wrong kind (a list for a title…): they are ignored, with a warning.
+
+    Checked before anything turns a value into text, since a YAML value built
+    from aliases can be exponentially large once written out.
+    """
+    problems = []
+    for key, wanted in (("title", "text"), ("date", "a date")):
+        if key in meta and meta[key] is not None and not isinstance(meta[key], _SCALARS):
+            problems.append(Diagnostic(Source(path, _meta_line(lines, first, key)), f"front matter `{key}:` is not {wanted}; ignored"))
+    tags = meta.get("tags")
+    if tags is not None and not (isinstance(tags, _SCALARS) or (isinstance(tags, list) and all(isinstance(t, _SCALARS) for t in tags))):
+        problems.append(Diagnostic(Source(path, _meta_line(lines, first, "tags")), "front matter `tags:` should be words, in a list or separated by commas; the rest is ignored"))
+    return problems
+
+
+def _meta_line(lines: list[str], first: int, key: str) -> int:
+    """The 1-based line of ``key:`` in the front matter (its first line if not found)."""
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*:")
+    return next((n + 1 for n in range(1, max(1, first - 1)) if pattern.match(lines[n])), 2)
+
+
 def _scan(lines: list[str], first: int, path: str, day_first: bool) -> tuple[list[_Heading], list[Diagnostic]]:
-    """Top-level headings (with any date they hold) and unclosed fences, lines 0-based in the file."""
+    """Headings (with any date they hold) and unclosed fences, lines 0-based in the file.
+
+    Only headings that are not nested (``top``) can start or end entries; the
+    nested ones are kept for titles.
+    """
     text = "\n".join(lines[first:])
     headings: list[_Heading] = []
     warnings: list[Diagnostic] = []
     tokens = _BLOCKS.parse(text)
     for i, tok in enumerate(tokens):
-        if tok.type == "heading_open" and tok.level == 0 and tok.map:
+        if tok.type == "heading_open" and tok.map:
             content = tokens[i + 1].content
-            match = find_date(content, day_first=day_first)
             line = first + tok.map[0]
+            if tok.level != 0:
+                headings.append(_Heading(line, int(tok.tag[1]), content, None, top=False))
+                continue
+            match = find_date(content, day_first=day_first)
             if match is not None and match.date is None:
                 warnings.append(Diagnostic(Source(path, line + 1), f"{match.problem or 'not a calendar date'}: the heading does not start an entry"))
                 match = None
@@ -132,20 +291,14 @@ def _scan(lines: list[str], first: int, path: str, day_first: bool) -> tuple[lis
     return headings, warnings
 
 
-def _first_subheading(body: list[str]) -> str:
-    for tok in _BLOCKS.parse("\n".join(body)):
-        if tok.type == "inline" and tok.map is not None and tok.content and _is_heading_line(body, tok.map[0]):
-            return tok.content.strip()
-    return ""
-
-
-def _is_heading_line(body: list[str], index: int) -> bool:
-    return body[index].lstrip().startswith("#") or (index + 1 < len(body) and bool(re.match(r"^ {0,3}(=+|-+)\s*$", body[index + 1])))
+def _first_subheading(headings: list[_Heading], start: int, end: int) -> str:
+    """The text of the first heading on lines ``start``…``end - 1`` (0-based), or ''."""
+    return next((h.text.strip() for h in headings if start <= h.line < end and h.text.strip()), "")
 
 
 def _title_of(file_title: str, lines: list[str], headings: list[_Heading]) -> str:
     for h in headings:
-        if h.level == 1:
+        if h.level == 1 and h.top:
             return h.text.strip()
     return file_title
 
@@ -162,16 +315,20 @@ def parse_document(path: str, text: str, *, rel: str | None = None, day_first: b
         lines.pop()
     meta, first, fm_warnings = split_front_matter(path, lines)
     headings, warnings = _scan(lines, first, path, day_first)
-    warnings = [*fm_warnings, *warnings]
+    warnings = [*fm_warnings, *_meta_problems(path, lines, first, meta), *warnings]
     tags = parse_tags(meta.get("tags"))
     stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    doc_title = str(meta["title"]) if meta.get("title") else _title_of(stem, lines, headings)
+    meta_title = _meta_text(meta, "title")
+    top = [h for h in headings if h.top]
+    doc_title = meta_title or _title_of(stem, lines, top)
 
     file_date: tuple[dt.date, dt.time | None] | None = None
-    if "date" in meta:
+    if isinstance(meta.get("date"), _SCALARS):
         file_date = parse_date_value(meta["date"])
         if file_date is None:
-            warnings.append(Diagnostic(Source(path, 2), f"front matter `date: {meta['date']}` is not a date I can read"))
+            shown = str(meta["date"])
+            shown = shown if len(shown) <= 60 else shown[:60] + "…"
+            warnings.append(Diagnostic(Source(path, _meta_line(lines, first, "date")), f"front matter `date: {shown}` is not a date I can read"))
     if file_date is None:
         named = date_from_path(rel)
         if named is not None:
@@ -179,9 +336,9 @@ def parse_document(path: str, text: str, *, rel: str | None = None, day_first: b
 
     if file_date is not None:
         body = lines[first:]
-        title = str(meta.get("title") or "")
+        title = meta_title
         if not title:
-            own = [h for h in headings if h.level == min((x.level for x in headings), default=1)]
+            own = [h for h in top if h.level == min((x.level for x in top), default=1)]
             title = (title_beside_date(own[0].text, own[0].date) if own and own[0].date else (own[0].text if own else "")).strip()
         entry = Entry(
             key="", date=file_date[0], time=file_date[1], title=title, source=Source(path, first + 1),
@@ -189,7 +346,7 @@ def parse_document(path: str, text: str, *, rel: str | None = None, day_first: b
         )
         return Document(path, rel, doc_title, "", 1, (entry,), tuple(warnings))
 
-    dated = [h for h in headings if h.date is not None]
+    dated = [h for h in top if h.date is not None]
     if not dated:
         warnings.append(Diagnostic(Source(path, 1), "no dated heading or date in the file name or front matter: it becomes a page of its own"))
         return Document(path, rel, doc_title, "\n".join(lines[first:]), first + 1, (), tuple(warnings))
@@ -197,18 +354,18 @@ def parse_document(path: str, text: str, *, rel: str | None = None, day_first: b
     entries: list[Entry] = []
     loose: list[tuple[int, list[str]]] = []
     cursor = first
-    for i, h in enumerate(headings):
+    for i, h in enumerate(top):
         if h.date is None or h.line < cursor:
             continue
         end = len(lines)
-        for later in headings[i + 1:]:
+        for later in top[i + 1:]:
             if (later.date is not None and later.level <= h.level) or (later.date is None and later.level < h.level):
                 end = later.line
                 break
         if h.line > cursor:
             loose.append((cursor, lines[cursor:h.line]))
         body = lines[h.line + 1:end]
-        title = title_beside_date(h.text, h.date).strip() or str(_first_subheading(body))
+        title = title_beside_date(h.text, h.date).strip() or _first_subheading(headings, h.line + 1, end)
         assert h.date.date is not None
         entries.append(Entry(
             key="", date=h.date.date, time=h.date.time, title=title, source=Source(path, h.line + 1),
@@ -220,6 +377,30 @@ def parse_document(path: str, text: str, *, rel: str | None = None, day_first: b
     preface_line = loose[0][0] + 1 if loose else first + 1
     preface = "\n\n".join("\n".join(chunk) for _, chunk in loose if any(s.strip() for s in chunk))
     return Document(path, rel, doc_title, preface, preface_line, tuple(entries), tuple(warnings))
+
+
+def _meta_text(meta: dict[str, Any], key: str) -> str:
+    """A front-matter value as text, or '' when it is missing or not a plain value."""
+    value = meta.get(key)
+    return str(value).strip() if isinstance(value, _SCALARS) and value is not False else ""
+
+
+def entry_warnings(entries: Sequence[Entry], today: dt.date) -> tuple[Diagnostic, ...]:
+    """Problems only seen across entries (keyed by `assign_keys`): dates after ``today``
+    (still built), a date used by two sections (both kept), an entry with no text."""
+    warnings: list[Diagnostic] = []
+    first_of: dict[dt.date, Entry] = {}
+    for e in entries:
+        if e.date > today:
+            warnings.append(Diagnostic(e.source, f"dated {e.date.isoformat()}, after today ({today.isoformat()}); built anyway"))
+        if e.date in first_of:
+            other = first_of[e.date]
+            warnings.append(Diagnostic(e.source, f"a second entry dated {e.date.isoformat()} (the first is at {other.source}); both are kept, this one as {e.key}"))
+        else:
+            first_of[e.date] = e
+        if not e.body.strip():
+            warnings.append(Diagnostic(e.source, f"the entry dated {e.date.isoformat()} has no text"))
+    return tuple(warnings)
 
 
 def assign_keys(entries: list[Entry]) -> list[Entry]:

@@ -23,3 +23,9 @@ class UsageError(TetradError):
     """Bad arguments, or nothing to build (no diary folder): exit 2."""
 
     exit_code = 2
+
+
+class BusyError(TetradError):
+    """Another build holds the output folder's lock: exit 1, at once, without touching anything."""
+
+    exit_code = 1

@@ -5,6 +5,8 @@ Blocks are found with markdown-it's CommonMark tokens, so a fence inside a
 list or a block quote is found and code-looking text (an indented code block,
 a fence inside a paragraph) is not. ``cache_key`` hashes exactly what
 determines a run's results, so an unchanged entry is not run again.
+``include_problem`` is the lexical half of keeping ``setup=`` and ``file=``
+inside ``snippets/`` (the runner's planner resolves symlinks, the other half).
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ import dataclasses
 import hashlib
 import json
 import math
+import re
 import shlex
 from collections.abc import Mapping, Sequence
+from pathlib import PurePosixPath, PureWindowsPath
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -34,7 +38,11 @@ KEY_VERSION = 1
 _FLAGS = ("skip", "gpu")
 _TRUE = {"", "true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
-_md = MarkdownIt("commonmark")
+_md = MarkdownIt("commonmark").disable("inline")  # fences are block-level: no inline pass needed
+# A runnable block needs a fence whose info string spells a runnable language, so it holds a
+# "p" (or an escape or entity that could make one): when no fence line does, there is nothing
+# to find, and a long entry of prose and ```text blocks is not parsed at all.
+_MAYBE_RUNNABLE = re.compile(r"(?:`{3,}|~{3,})[^\n]*[pP&\\]")
 
 
 def parse_info(info: str) -> tuple[str, Options, list[str]] | None:
@@ -93,6 +101,22 @@ def _read_option(name: str, value: str | None, into: dict[str, object]) -> str |
     return None
 
 
+def include_problem(option: str, value: str) -> str | None:
+    """Why ``setup=``/``file=`` ``value`` cannot name a file inside ``snippets/``, or None.
+
+    Refused without touching the disk: an absolute path, a drive, a ``..``
+    part, a backslash or a NUL. Symlinks are the planner's job.
+    """
+    shown = f"{option}={value}"
+    if not value or "\0" in value or "\\" in value:
+        return f"{shown}: not a file name inside snippets/"
+    if PurePosixPath(value).is_absolute() or PureWindowsPath(value).drive:
+        return f"{shown}: {value} is outside snippets/ (an absolute path)"
+    if ".." in PurePosixPath(value).parts:
+        return f"{shown}: {value} is outside snippets/"
+    return None
+
+
 def extract_snippets(
     entry_key: str, path: str, body: str, body_line: int
 ) -> tuple[tuple[Snippet, ...], tuple[Diagnostic, ...]]:
@@ -104,6 +128,8 @@ def extract_snippets(
     info ``output`` right after a runnable block (blank lines between at most)
     becomes that block's expected output.
     """
+    if _MAYBE_RUNNABLE.search(body) is None:
+        return (), ()
     tokens = _md.parse(body)
     lines = body.splitlines()
     snippets: list[Snippet] = []

@@ -2,11 +2,13 @@
 
 It starts with torch already imported (inherited from the worker) and
 nothing else of any other entry: fresh namespaces, seeds set to 0, its own
-session (so the worker can kill it and whatever it started), a temporary
-working directory, stdin closed, a memory cap, no core dumps. It reports to
-the worker over a pipe, one JSON message a line: ``start`` before a block
-runs (the worker's clock for ``timeout=``), ``result`` after, ``done`` at
-the end. It never returns: it leaves through ``os._exit``.
+session (so the worker can kill it and whatever it started, and count its
+processes), a temporary working directory (``PWD`` and ``TMPDIR`` point into
+the entry's folder, removed after it), stdin closed, a memory cap, no core
+dumps. It reports to the worker over a pipe, one JSON message a line:
+``start`` before a block runs (the worker's clock for ``timeout=``),
+``result`` after, ``done`` at the end. It never returns: it leaves through
+``os._exit``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import os
 import random
 import resource
 import sys
+import tempfile
 import types
 import warnings
 from collections.abc import Iterable
@@ -93,6 +96,10 @@ def _prepare(spec: EntrySpec, workdir: str, capture_dir: str, close: Iterable[in
     err = NativeFile(os.path.join(capture_dir, "fd2"), 2)
     faulthandler.enable(open(err.handle, "w", closefd=False))  # a crash's Python traceback
     os.chdir(workdir)
+    os.environ["PWD"] = workdir  # not the build's folder, which a snippet should not find by accident
+    scratch = os.path.join(capture_dir, "tmp")  # tempfile's files go with the entry's folders
+    os.mkdir(scratch)
+    os.environ["TMPDIR"] = tempfile.tempdir = scratch
     sys.argv = [""]
     sys.path.insert(1, spec["snippets_dir"])
     warnings.filterwarnings("ignore", message=".*non-interactive, and thus cannot be shown")

@@ -88,6 +88,8 @@ def execute_entries(
         if not entry.snippets:
             continue
         plan = plan_entry(entry, settings.snippets_dir, key_torch_version(version), device, settings.timeout)
+        # A setup=/file= that cannot be used (outside snippets/, missing) fails its block; say where it is written.
+        diagnostics.extend(Diagnostic(s.source, b["problem"]) for s, b in zip(entry.snippets, plan.blocks, strict=True) if b["problem"])
         stored, problem = store.load(entry.key)
         if problem is not None:
             diagnostics.append(problem)

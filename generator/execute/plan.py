@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 
 from generator.execute.cells import BlockSpec
 from generator.model import Entry, Snippet
-from generator.snippets import cache_key
+from generator.snippets import cache_key, include_problem
 
 MISSING = "\0missing"  # what a missing file contributes to a key
 
@@ -39,12 +39,17 @@ class EntryPlan:
 
 
 def read_include(snippets_dir: Path, relative: str, option: str) -> Include:
-    """Read ``snippets_dir/relative``, refusing any path that leaves the folder."""
+    """Read ``snippets_dir/relative``, refusing any path that leaves the folder, symlinks included."""
     name = f"{snippets_dir.name}/{PurePosixPath(relative).as_posix()}"
     base = snippets_dir.resolve()
-    target = (base / relative).resolve()
+    try:
+        target = (base / relative).resolve()
+    except (OSError, RuntimeError) as exc:  # a symlink loop
+        return Include(name, None, f"{option}: {name} cannot be read: {exc}")
     if not target.is_relative_to(base):
-        return Include(name, None, f"{option}: {relative} is outside {snippets_dir.name}/")
+        return Include(name, None, f"{option}: {name} is a symlink to a file outside {snippets_dir.name}/; refused")
+    if target.exists() and not target.is_file():  # a folder, a FIFO (reading one would wait forever)
+        return Include(name, None, f"{option}: {name} is not a regular file")
     try:
         return Include(name, target.read_text(encoding="utf-8"), None)
     except FileNotFoundError:
@@ -55,10 +60,12 @@ def read_include(snippets_dir: Path, relative: str, option: str) -> Include:
 
 def _includes(snippet: Snippet, snippets_dir: Path) -> dict[str, Include]:
     found: dict[str, Include] = {}
-    if snippet.options.setup:
-        found["setup"] = read_include(snippets_dir, snippet.options.setup + ".py", f"setup={snippet.options.setup}")
-    if snippet.options.file:
-        found["file"] = read_include(snippets_dir, snippet.options.file, f"file={snippet.options.file}")
+    for option, value, relative in (("setup", snippet.options.setup, f"{snippet.options.setup}.py"),
+                                    ("file", snippet.options.file, snippet.options.file)):
+        if value:
+            problem = include_problem(option, value)
+            found[option] = (Include(f"{snippets_dir.name}/{relative}", None, problem) if problem is not None
+                             else read_include(snippets_dir, str(relative), f"{option}={value}"))
     return found
 
 

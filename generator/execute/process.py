@@ -21,6 +21,7 @@ from typing import Any
 
 from generator.execute.cells import BlockContext, base_result
 from generator.execute.child import EntrySpec
+from generator.execute.guard import kill_session
 from generator.model import Status
 
 GAP_S = 30.0  # time allowed outside blocks: start-up, between blocks
@@ -41,9 +42,9 @@ class Running:
         self.block_started = now
         self.results: dict[int, dict[str, Any]] = {}
         self.buffer = bytearray()
-        self.done = self.eof = self.timed_out = False
+        self.done = self.eof = self.timed_out = self.stopped = False
         self.status: int | None = None  # from waitpid
-        self.problem: str | None = None  # the engine's own failure, or a flood
+        self.problem: str | None = None  # the engine's own failure, a flood, a broken limit
 
     def read(self) -> list[dict[str, Any]]:
         """Read what is ready; return the messages to pass on to the build."""
@@ -94,10 +95,21 @@ class Running:
         if self.eof and self._wait(block=False):
             return True
         if now >= self.deadline:
-            self.timed_out = self.current is not None and not self.eof
+            self.timed_out = self.current is not None and not self.eof and not self.stopped
             self.kill()
             return True
         return False
+
+    def capture_files(self) -> list[str]:
+        """The files descriptors 1 and 2 of the process write to."""
+        return [os.path.join(self.tmp, "fd1"), os.path.join(self.tmp, "fd2")]
+
+    def stop(self, problem: str) -> None:
+        """End the process and its whole session now for ``problem``; its running block is ``crashed``."""
+        self.problem = problem
+        self.stopped = True
+        kill_session(self.pid)
+        self.deadline = time.monotonic()
 
     def kill(self, wait: bool = True) -> None:
         """Kill the process and everything it started; with ``wait``, reap it."""

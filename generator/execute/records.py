@@ -3,7 +3,8 @@
 A `Result` crosses two process boundaries (entry process -> worker -> build)
 and is frozen into review-friendly JSON files, so it is encoded here once, as
 a dict of JSON types, and read back leniently: unknown keys are ignored, so a
-store written by a newer tetrad still loads.
+store written by a newer tetrad still loads; but every known field must have
+its type, so a damaged or edited store file cannot slip other values into pages.
 """
 
 from __future__ import annotations
@@ -34,14 +35,28 @@ def result_from_json(data: Any) -> Result:
     except ValueError:
         raise ValueError(f"unknown status {data.get('status')!r}") from None
     outputs = values.get("outputs", ())
-    if not isinstance(outputs, (list, tuple)) or not all(isinstance(o, dict) for o in outputs):
-        raise ValueError("outputs must be a list of objects")
+    if not isinstance(outputs, (list, tuple)) or not all(_is_output(o) for o in outputs):
+        raise ValueError("outputs must be a list of objects whose data maps MIME types to text")
     values["outputs"] = tuple(outputs)
     for name in ("stdout", "stderr"):
         if not isinstance(values.get(name, ""), str):
             raise ValueError(f"{name} must be text")
+    for name in _OPTIONAL_TEXT:
+        if values.get(name) is not None and not isinstance(values[name], str):
+            raise ValueError(f"{name} must be text or null")
     duration = values.get("duration_s", 0.0)
-    if not isinstance(duration, (int, float)):
-        raise ValueError("duration_s must be a number")
+    if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not 0 <= duration < float("inf"):
+        raise ValueError("duration_s must be a number of seconds")
     values["duration_s"] = float(duration)
     return Result(**values)
+
+
+_OPTIONAL_TEXT = ("shown", "error", "traceback", "device", "torch_version", "ran_at", "note")
+
+
+def _is_output(output: object) -> bool:
+    """An nbformat output dict as tetrad writes one: its ``data`` (if any) maps MIME types to text."""
+    if not isinstance(output, dict):
+        return False
+    data = output.get("data", {})
+    return isinstance(data, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in data.items())

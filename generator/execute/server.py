@@ -3,8 +3,10 @@
 Started by `generator.execute.pool` as ``python -c …``. It reads batches of
 entries from stdin (one JSON line each), runs up to ``jobs`` entry processes
 at a time (`generator.execute.child`), enforces each block's time limit,
-notices a process that died, and writes every block's result to stdout as a
-JSON line, then ``entry_done`` per entry and ``batch_done`` per batch.
+notices a process that died, stops one that breaks a limit of `guard`
+(a fork bomb, an output flood), and writes every block's result to stdout
+as a JSON line, then ``entry_done`` per entry and ``batch_done`` per batch.
+No process a snippet started survives its batch.
 
 CUDA is never initialised here (it does not survive a fork); an entry's
 process initialises it itself when a snippet asks for it.
@@ -22,7 +24,7 @@ import time
 from collections import deque
 from typing import Any
 
-from generator.execute import child
+from generator.execute import child, guard
 from generator.execute.process import Running
 
 PRELOAD = ("torch", "numpy", "numpy.random")
@@ -57,6 +59,7 @@ class Server:
         running: dict[int, Running] = {}
         dying: list[Running] = []
         selector = selectors.DefaultSelector()
+        limits = guard.Guard()
         try:
             while queue or running:
                 while queue and len(running) < jobs:
@@ -64,9 +67,12 @@ class Server:
                     running[proc.fd] = proc
                     selector.register(proc.fd, selectors.EVENT_READ)
                 wait = min(proc.deadline for proc in running.values()) - time.monotonic()
-                for key, _ in selector.select(max(0.0, min(wait, 0.05 if dying else 1.0))):
+                for key, _ in selector.select(max(0.0, min(wait, guard.TICK_S))):
                     for message in running[key.fd].read():
                         self.send(message)
+                by_session = {proc.pid: proc for proc in running.values() if not proc.stopped}
+                for sid, problem in limits.broken({sid: p.capture_files() for sid, p in by_session.items()}).items():
+                    by_session[sid].stop(problem)
                 for fd, proc in list(running.items()):
                     if proc.check(time.monotonic()):
                         for message in proc.finish():
@@ -74,6 +80,7 @@ class Server:
                         selector.unregister(fd)
                         del running[fd]
                         dying.append(proc)
+                        guard.reap_strays({p.pid for p in (*running.values(), *dying)})
                 dying = [proc for proc in dying if not proc.reap(block=False)]
         finally:
             for proc in running.values():
@@ -81,6 +88,7 @@ class Server:
             for proc in dying:
                 proc.reap(block=True)
             selector.close()
+            guard.sweep_strays()
 
     def start(self, spec: child.EntrySpec, other_fds: list[int]) -> Running:
         """Fork the entry's process."""
@@ -120,6 +128,7 @@ def preload() -> dict[str, Any]:
 
 
 def main() -> None:
+    guard.become_subreaper()  # what snippets start and orphan comes back here, to be ended
     server = Server()
     try:
         server.serve()

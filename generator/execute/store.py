@@ -3,7 +3,8 @@
 ``store_dir/2022-01-05.json`` holds the entry's cache key, the device kind it
 was keyed for, where its blocks were, and every block's result by snippet
 id. Files are written atomically (a temporary file, then ``os.replace``) and
-read defensively: a damaged file is reported and ignored, and the entry runs
+read defensively: a damaged file (bad JSON, the wrong shape, another
+entry's results, a symlink) is reported and ignored, and the entry runs
 again. Line numbers in stored tracebacks follow the blocks when prose above
 them moves (the key leaves lines out, so such an edit is no reason to run).
 """
@@ -54,24 +55,20 @@ class Store:
         return self.directory / (re.sub(r"[^\w.-]", "_", entry_key) + ".json")
 
     def load(self, entry_key: str) -> tuple[StoredEntry | None, Diagnostic | None]:
-        """The stored entry, or None; a Diagnostic when the file is damaged."""
+        """The stored entry, or None; a Diagnostic when the file is damaged.
+
+        Nothing in the file is trusted: its shape, its entry and every result
+        are checked, and any doubt makes it a damaged file (reported, ignored,
+        rewritten when the entry runs).
+        """
         path = self.path(entry_key)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if not isinstance(data, dict) or data.get("format") != FORMAT:
-                raise ValueError(f"not a tetrad result file of format {FORMAT}")
-            results = data["results"]
-            stored = StoredEntry(
-                key=str(data["key"]),
-                code_key=str(data.get("code_key", "")),
-                device=str(data.get("device", "")),
-                source=str(data.get("source", "")),
-                lines={str(k): int(v) for k, v in dict(data.get("lines", {})).items()},
-                results={str(k): result_from_json(v) for k, v in dict(results).items()},
-            )
+            if path.is_symlink() or (path.exists() and not path.is_file()):
+                raise ValueError("not a regular file")
+            stored = _parse(json.loads(path.read_text(encoding="utf-8")), entry_key)
         except FileNotFoundError:
             return None, None
-        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, RecursionError) as exc:
             message = f"damaged result file ignored, the entry runs again: {type(exc).__name__}: {exc}"
             return None, Diagnostic(Source(display_path(path)), message)
         return stored, None
@@ -99,6 +96,39 @@ class Store:
         except BaseException:
             os.unlink(tmp)
             raise
+
+
+_KEY = re.compile(r"[0-9a-f]{64}")
+
+
+def _parse(data: object, entry_key: str) -> StoredEntry:
+    """A stored entry from a result file's JSON; ValueError (or KeyError) if it is not one for ``entry_key``."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ValueError(f"not a tetrad result file of format {FORMAT}")
+    if data.get("entry") != entry_key:
+        raise ValueError(f"it holds the results of entry {str(data.get('entry'))[:40]!r}, not {entry_key!r}")
+    key, code_key = data["key"], data.get("code_key", "")
+    if not isinstance(key, str) or not _KEY.fullmatch(key) or not isinstance(code_key, str):
+        raise ValueError("its cache key is not a sha256")
+    texts = {name: data.get(name, "") for name in ("device", "source")}
+    if not all(isinstance(value, str) for value in texts.values()):
+        raise ValueError("device and source must be text")
+    lines, results = data.get("lines", {}), data["results"]
+    if not isinstance(lines, dict) or not all(type(v) is int for v in lines.values()):
+        raise ValueError("lines must map snippet ids to line numbers")
+    if not isinstance(results, dict):
+        raise ValueError("results must map snippet ids to results")
+    stray = next((k for k in results if not k.startswith(f"{entry_key}-")), None)
+    if stray is not None:
+        raise ValueError(f"result {stray[:40]!r} is not a snippet of entry {entry_key!r}")
+    return StoredEntry(
+        key=key,
+        code_key=code_key,
+        device=texts["device"],
+        source=texts["source"],
+        lines=dict(lines),
+        results={k: result_from_json(v) for k, v in results.items()},
+    )
 
 
 def relocate(stored: StoredEntry, snippets: Sequence[Snippet]) -> dict[str, Result]:
