@@ -25,7 +25,8 @@ from .markdown import count_words, plain_text
 from .model import Diagnostic, Document, Entry
 from .journal import status_counts
 from .render import SiteModel, render_site
-from .snippets import extract_snippets
+from .execute.plan import read_include
+from .notebooks import download_files, entry_snippets, is_notebook, read_notebook, referenced_files
 from .timeline import streaks
 from .write import check_target, site_lock, write_site
 
@@ -81,11 +82,14 @@ def read_journal(settings: Settings, *, today: dt.date | None = None) -> Journal
     diagnostics: list[Diagnostic] = list(found.diagnostics)
     documents: list[Document] = []
     for path, rel, data in found.texts:
-        text, problems = text_of(path, data)
-        diagnostics.extend(problems)
-        if text is None:
-            continue
-        doc = parse_document(path, text, rel=rel, day_first=settings.day_first)
+        if is_notebook(rel):
+            doc = read_notebook(path, rel, data, day_first=settings.day_first)
+        else:
+            text, problems = text_of(path, data)
+            diagnostics.extend(problems)
+            if text is None:
+                continue
+            doc = parse_document(path, text, rel=rel, day_first=settings.day_first)
         diagnostics.extend(doc.diagnostics)
         documents.append(doc)
     if not documents:
@@ -102,7 +106,7 @@ def read_journal(settings: Settings, *, today: dt.date | None = None) -> Journal
     keyed = assign_keys([e for d in documents for e in d.entries])
     diagnostics.extend(entry_warnings(keyed, today or dt.date.today()))
     for e in keyed:
-        snippets, problems = extract_snippets(e.key, e.source.path, e.body, e.body_line)
+        snippets, problems = entry_snippets(e)
         diagnostics.extend(problems)
         entries.append(replace(e, title=e.title or t.date(e.date), snippets=snippets))
     return Journal(tuple(documents), tuple(entries), found.assets, lang, tuple(diagnostics))
@@ -163,6 +167,10 @@ def build(settings: Settings, *, today: dt.date | None = None,
         model = site_model(journal, report, glossary, diagnostics)
         files, render_problems = render_site(model)
         diagnostics.extend(render_problems)
+        setups, paths = referenced_files(model.entries)
+        setup_code = {n: t for n in setups if (t := read_include(settings.snippets, f"{n}.py", f"setup={n}").text) is not None}
+        included = {p: t for p in paths if (t := read_include(settings.snippets, p, f"file={p}").text) is not None}
+        files.update(download_files(model.entries, report.results, setup_code=setup_code, included=included))
         write_site(settings.out, files, {f"files/{rel}": path for rel, path in journal.assets.items()})
     return BuildReport(
         entries=len(journal.entries), pages=sum(1 for d in journal.documents if not d.entries),

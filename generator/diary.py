@@ -126,7 +126,7 @@ def scan_diary(diary: Path) -> DiaryFiles:
         if not stat.S_ISREG(info.st_mode):
             refuse(rel, "not a regular file (a FIFO, socket or device): skipped")
             continue
-        if path.suffix.lower() in MARKDOWN_SUFFIXES:
+        if path.suffix.lower() in (*MARKDOWN_SUFFIXES, ".ipynb"):
             if info.st_size > MAX_MARKDOWN_BYTES:
                 refuse(rel, f"{info.st_size / 2**20:.0f} MB is too large for a diary file (over {MAX_MARKDOWN_BYTES // 2**20} MB): skipped")
                 continue

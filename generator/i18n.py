@@ -28,7 +28,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "search_placeholder": "Search the journal", "found": "Found", "filter": "Show", "all": "all",
         "device": "Device", "duration": "Duration", "status": "Status", "snippet": "Snippet",
         "no_snippets": "No snippets this year.", "entries_this_year": "Entries this year", "first_entry": "first met",
-        "feed": "Feed", "navigation": "Site", "writing_days": "writing days", "less": "less", "more_words": "more",
+        "feed": "Feed", "navigation": "Site", "writing_days": "writing days", "less": "less", "more_words": "more", "download": "Download", "download_month": "All snippets of the month",
     },
     "ru": {
         "home": "Главная", "entries": "Записи", "entry": "Запись", "words": "Слов", "snippets": "Сниппеты",
@@ -48,7 +48,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "search_placeholder": "Поиск по дневнику", "found": "Найдено", "filter": "Показать", "all": "все",
         "device": "Устройство", "duration": "Время", "status": "Статус", "snippet": "Сниппет",
         "no_snippets": "В этом году сниппетов нет.", "entries_this_year": "Записей за год", "first_entry": "впервые",
-        "feed": "Лента", "navigation": "Разделы", "writing_days": "дней с записями", "less": "меньше", "more_words": "больше",
+        "feed": "Лента", "navigation": "Разделы", "writing_days": "дней с записями", "less": "меньше", "more_words": "больше", "download": "Скачать", "download_month": "Все сниппеты месяца",
     },
 }
 

@@ -71,6 +71,8 @@ def create_entry(diary: Path, today: dt.date) -> Path:
     sources, _ = read_diary(diary)
     documents, lines_of = [], {}
     for path, rel, data in sources:
+        if rel.endswith(".ipynb"):  # notebooks do not say how the Markdown is laid out
+            continue
         text, _problems = decode(path, data)
         documents.append(parse_document(path, text, rel=rel))
         lines_of[path] = text.splitlines()

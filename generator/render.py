@@ -25,6 +25,7 @@ from .feed import FeedItem, atom_feed, sitemap
 from .i18n import Strings
 from .journal import journal_json, status_counts
 from .markdown import RenderContext, highlight_code, plain_text, render_markdown
+from .notebooks import fence_lines
 from .model import Diagnostic, Document, Entry, Result, Snippet, Source, Status
 from .search import Document as SearchDocument
 from .search import search_script
@@ -145,7 +146,7 @@ class _Renderer:
 
     # -- Markdown with the site's links --------------------------------------------------
     def markdown(self, text: str, source: Source, page: str, snippets: Sequence[Snippet] = (), linker: Entry | None = None) -> str:
-        by_line = {s.source.line: s for s in snippets}
+        by_line = fence_lines(linker) if linker is not None else {s.source.line: s for s in snippets}
 
         def note_link(target: Entry) -> None:
             if linker is not None and target.key != linker.key:

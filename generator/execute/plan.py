@@ -14,6 +14,7 @@ from pathlib import Path, PurePosixPath
 
 from generator.execute.cells import BlockSpec
 from generator.model import Entry, Snippet
+from generator.notebooks.fences import block_origin
 from generator.snippets import cache_key, include_problem
 
 MISSING = "\0missing"  # what a missing file contributes to a key
@@ -70,7 +71,7 @@ def _includes(snippet: Snippet, snippets_dir: Path) -> dict[str, Include]:
 
 
 def _block(snippet: Snippet, includes: dict[str, Include], default_timeout: float) -> BlockSpec:
-    code, filename, offset = snippet.code, snippet.source.path, snippet.source.line
+    code, (filename, offset) = snippet.code, block_origin(snippet)
     problem = next((inc.problem for inc in includes.values() if inc.problem), None)
     setup = includes.get("setup")
     file = includes.get("file")
