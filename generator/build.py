@@ -9,6 +9,7 @@ folder's lock, so a second build at once fails before it runs anything.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -21,8 +22,11 @@ from .diary import GLOSSARY_NAMES, assign_keys, decode, display_path, entry_warn
 from .errors import UsageError
 from .execute import ExecReport, ExecSettings, execute_entries
 from .i18n import LANGUAGES, Strings, detect_language
-from .markdown import count_words, plain_text
-from .model import Diagnostic, Document, Entry
+from .markdown import count_words_in, plain_text
+from .memo import Memo, fingerprint
+from .memo import decode as decode_value
+from .memo import encode as encode_value
+from .model import Diagnostic, Document, Entry, Result, Snippet
 from .journal import status_counts
 from .render import SiteModel, render_site
 from .execute.plan import read_include
@@ -57,6 +61,8 @@ class BuildReport:
     diagnostics: tuple[Diagnostic, ...]
     out: Path
     seconds: float
+    rendered: int = 0  # files written anew
+    kept: int = 0  # files taken unchanged from the previous site
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,7 @@ class Journal:
     diagnostics: tuple[Diagnostic, ...]
 
 
-def read_journal(settings: Settings, *, today: dt.date | None = None) -> Journal:
+def read_journal(settings: Settings, *, today: dt.date | None = None, memo: Memo | None = None) -> Journal:
     """Stage 1: read every diary file into entries and their snippets. Pure apart from reading files.
 
     Files that are not text (empty, binary) are skipped with a warning; ``today``
@@ -82,14 +88,10 @@ def read_journal(settings: Settings, *, today: dt.date | None = None) -> Journal
     diagnostics: list[Diagnostic] = list(found.diagnostics)
     documents: list[Document] = []
     for path, rel, data in found.texts:
-        if is_notebook(rel):
-            doc = read_notebook(path, rel, data, day_first=settings.day_first)
-        else:
-            text, problems = text_of(path, data)
-            diagnostics.extend(problems)
-            if text is None:
-                continue
-            doc = parse_document(path, text, rel=rel, day_first=settings.day_first)
+        doc, problems = _read_file(path, rel, data, settings.day_first, memo)
+        diagnostics.extend(problems)
+        if doc is None:
+            continue
         diagnostics.extend(doc.diagnostics)
         documents.append(doc)
     if not documents:
@@ -106,10 +108,40 @@ def read_journal(settings: Settings, *, today: dt.date | None = None) -> Journal
     keyed = assign_keys([e for d in documents for e in d.entries])
     diagnostics.extend(entry_warnings(keyed, today or dt.date.today()))
     for e in keyed:
-        snippets, problems = entry_snippets(e)
+        snippets, problems = _snippets_of(e, memo)
         diagnostics.extend(problems)
         entries.append(replace(e, title=e.title or t.date(e.date), snippets=snippets))
     return Journal(tuple(documents), tuple(entries), found.assets, lang, tuple(diagnostics))
+
+
+def _read_file(path: str, rel: str, data: bytes, day_first: bool, memo: Memo | None) -> tuple[Document | None, tuple[Diagnostic, ...]]:
+    """One diary file parsed (or as parsed before, for the same bytes)."""
+    key = fingerprint("doc", path, rel, hashlib.sha256(data).hexdigest(), day_first)
+    found = memo.get("doc", key) if memo else None
+    if found is not None:
+        doc, problems = decode_value(found)
+        return doc, problems
+    problems: tuple[Diagnostic, ...] = ()
+    if is_notebook(rel):
+        doc: Document | None = read_notebook(path, rel, data, day_first=day_first)
+    else:
+        text, problems = text_of(path, data)
+        doc = None if text is None else parse_document(path, text, rel=rel, day_first=day_first)
+    if memo is not None:
+        memo.put("doc", key, encode_value((doc, problems)))
+    return doc, tuple(problems)
+
+
+def _snippets_of(e: Entry, memo: Memo | None) -> tuple[tuple[Snippet, ...], tuple[Diagnostic, ...]]:
+    key = fingerprint("snippets", e)
+    found = memo.get("snippets", key) if memo else None
+    if found is not None:
+        snippets, problems = decode_value(found)
+        return snippets, problems
+    snippets, problems = entry_snippets(e)
+    if memo is not None:
+        memo.put("snippets", key, encode_value((snippets, problems)))
+    return snippets, tuple(problems)
 
 
 def exec_settings(settings: Settings) -> ExecSettings:
@@ -125,56 +157,125 @@ def run_snippets(journal: Journal, settings: Settings, *, today: dt.date,
     return execute_entries(journal.entries, exec_settings(settings), today=today, progress=progress)
 
 
-def load_glossary(settings: Settings) -> tuple[Glossary, tuple[Diagnostic, ...]]:
-    """The built-in glossary with the diary's own `glossary.yml` on top, if it has one."""
+def load_glossary(settings: Settings) -> tuple[Glossary, tuple[Diagnostic, ...], str]:
+    """The built-in glossary with the diary's own `glossary.yml` on top, if it has one, and a hash of that file."""
     glossary = builtin_glossary()
     diagnostics: list[Diagnostic] = []
+    digest = hashlib.sha256()
     for name in GLOSSARY_NAMES:
         user_file = settings.diary / name
         if user_file.is_file() and is_inside(user_file, settings.diary.resolve()):
             gpath = f"{display_path(settings.diary)}/{name}"
-            text, problems = decode(gpath, user_file.read_bytes())
+            data = user_file.read_bytes()
+            digest.update(name.encode() + b"\0" + data)
+            text, problems = decode(gpath, data)
             overlay, more = parse_user_glossary(text, gpath)
             diagnostics.extend([*problems, *more])
             glossary = merge(glossary, overlay)
-    return glossary, tuple(diagnostics)
+    return glossary, tuple(diagnostics), digest.hexdigest()
 
 
-def site_model(journal: Journal, report: ExecReport, glossary: Glossary, diagnostics: Sequence[Diagnostic]) -> SiteModel:
+def site_model(journal: Journal, report: ExecReport, glossary: Glossary, diagnostics: Sequence[Diagnostic],
+               *, glossary_key: str = "", memo: Memo | None = None) -> SiteModel:
     """Stage 3: everything the pages are made from, linked and counted."""
     entries = journal.entries
-    concepts = {e.key: entry_concepts(e.body, [s.code for s in e.snippets], e.tags, glossary) for e in entries}
+    concepts: dict[str, tuple[str, ...]] = {}
+    words: dict[str, int] = {}
+    texts: dict[str, str] = {}
+    for e in entries:
+        key = fingerprint("derived", glossary_key, e.body, [s.code for s in e.snippets], e.tags)
+        found = memo.get("derived", key) if memo else None
+        if found is None:
+            text = plain_text(e.body)
+            found = [list(entry_concepts(e.body, [s.code for s in e.snippets], e.tags, glossary)), count_words_in(text), text]
+            if memo is not None:
+                memo.put("derived", key, found)
+        concepts[e.key], words[e.key], texts[e.key] = tuple(found[0]), int(found[1]), str(found[2])
     longest, current = streaks(e.date for e in entries)
     return SiteModel(
         lang=journal.lang, title=Strings(journal.lang)["journal"], entries=entries, documents=journal.documents,
-        results=report.results, words={e.key: count_words(e.body) for e in entries},
+        results=report.results, words=words, texts=texts,
         assets=frozenset(journal.assets), longest_streak=longest, current_streak=current, concepts=concepts,
-        glossary=glossary, diagnostics=tuple(diagnostics),
+        glossary=glossary, glossary_key=glossary_key, diagnostics=tuple(diagnostics),
     )
 
 
+def memo_path(out: Path) -> Path:
+    """Where a build keeps what the next one can reuse: beside the site, like the lock."""
+    return out.with_name(f".{out.name}.memo.json")
+
+
 def build(settings: Settings, *, today: dt.date | None = None,
-          progress: Callable[[int, int], None] | None = None) -> BuildReport:
-    """Read, run, render, write: the whole `build-site`."""
+          progress: Callable[[int, int], None] | None = None, memo: Memo | None = None) -> BuildReport:
+    """Read, run, render, write: the whole `build-site`.
+
+    Each stage reuses from ``memo`` (by default the one the previous build left
+    beside the site) what its unchanged inputs gave last time, so a rebuild
+    after one edit parses, runs and renders only what that edit touched; the
+    site is the same, byte for byte, as a clean build's.
+    """
     started = time.perf_counter()
     today = today or dt.date.today()
     check_target(settings.out, diary=settings.diary, keep=[settings.snippets])
     with site_lock(settings.out):
-        journal = read_journal(settings, today=today)
-        report = run_snippets(journal, settings, today=today, progress=progress)
-        glossary, glossary_problems = load_glossary(settings)
-        diagnostics = [*journal.diagnostics, *glossary_problems, *report.diagnostics]
-        model = site_model(journal, report, glossary, diagnostics)
-        files, render_problems = render_site(model)
-        diagnostics.extend(render_problems)
-        setups, paths = referenced_files(model.entries)
-        setup_code = {n: t for n in setups if (t := read_include(settings.snippets, f"{n}.py", f"setup={n}").text) is not None}
-        included = {p: t for p in paths if (t := read_include(settings.snippets, p, f"file={p}").text) is not None}
-        files.update(download_files(model.entries, report.results, setup_code=setup_code, included=included))
-        write_site(settings.out, files, {f"files/{rel}": path for rel, path in journal.assets.items()})
+        stored = memo_path(settings.out)
+        kept = memo is not None
+        memo = memo if memo is not None else Memo.load(stored)
+        try:
+            return _build(settings, today, progress, memo, kept, stored, started)
+        except BaseException:
+            memo.discard()
+            raise
+
+
+def _build(settings: Settings, today: dt.date, progress: Callable[[int, int], None] | None, memo: Memo,
+           kept: bool, stored: Path, started: float) -> BuildReport:
+    """The build's stages in order, reusing what ``memo`` holds."""
+    journal = read_journal(settings, today=today, memo=memo)
+    report = run_snippets(journal, settings, today=today, progress=progress)
+    glossary, glossary_problems, glossary_key = load_glossary(settings)
+    diagnostics = [*journal.diagnostics, *glossary_problems, *report.diagnostics]
+    model = site_model(journal, report, glossary, diagnostics, glossary_key=glossary_key, memo=memo)
+    previous = settings.out if settings.out.is_dir() else None
+    files, reuse, render_problems = render_site(model, memo, previous)
+    diagnostics.extend(render_problems)
+    more, more_reuse = _downloads(settings, model.entries, report.results, memo, previous)
+    files.update(more)
+    stored.unlink(missing_ok=True)  # never a memo that describes another site than the one on disk
+    write_site(settings.out, files, {f"files/{rel}": path for rel, path in journal.assets.items()}, [*reuse, *more_reuse])
+    memo.save(stored)
+    if kept:
+        memo.advance()
     return BuildReport(
         entries=len(journal.entries), pages=sum(1 for d in journal.documents if not d.entries),
         counts=status_counts(model.entries, model.results), ran=report.ran, reused=report.reused,
         diagnostics=tuple(sorted(set(diagnostics), key=lambda d: (d.source, d.message))),
-        out=settings.out, seconds=time.perf_counter() - started,
+        out=settings.out, seconds=time.perf_counter() - started, rendered=len(files), kept=len(reuse) + len(more_reuse),
     )
+
+
+def _downloads(settings: Settings, entries: Sequence[Entry], results: Mapping[str, Result], memo: Memo,
+               previous: Path | None) -> tuple[dict[str, bytes], list[str]]:
+    """Notebook and script downloads: made anew only for entries and months whose inputs changed."""
+    setups, paths = referenced_files(entries)
+    setup_code = {n: t for n in setups if (t := read_include(settings.snippets, f"{n}.py", f"setup={n}").text) is not None}
+    included = {p: t for p in paths if (t := read_include(settings.snippets, p, f"file={p}").text) is not None}
+    groups: dict[str, list[Entry]] = {}
+    for e in entries:
+        if e.snippets:
+            groups.setdefault(f"entry:{e.key}", []).append(e)
+            groups.setdefault(f"month:{e.date.year:04d}-{e.date.month:02d}", []).append(e)
+    files: dict[str, bytes] = {}
+    reuse: list[str] = []
+    for name, group in groups.items():
+        kind, _, key = name.partition(":")
+        wanted = [f"entries/{key}.ipynb", f"entries/{key}.py"] if kind == "entry" else [f"months/{key}.ipynb"]
+        print_ = fingerprint("download", group, [results.get(s.id) for e in group for s in e.snippets], setup_code, included)
+        for path in wanted:
+            memo.put("page", path, print_)
+        if previous is not None and all(memo.previous_page(p) == print_ and (previous / p).is_file() for p in wanted):
+            reuse.extend(wanted)
+            continue
+        made = download_files(group, results, setup_code=setup_code, included=included)
+        files.update({p: made[p] for p in wanted})
+    return files, reuse

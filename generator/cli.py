@@ -100,6 +100,7 @@ def summary(report: BuildReport) -> str:
     return (
         f"Built {report.entries} entries and {report.pages} pages in {report.seconds:.1f} s; "
         f"{snippets} snippets ({counts or 'none'}), {report.ran} run now and {report.reused} from stored results; "
+        f"{report.rendered} files written, {report.kept} unchanged; "
         f"{len(report.diagnostics)} warnings. Open {site}/index.html"
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 from babel.dates import format_date
 
@@ -57,6 +58,12 @@ _DATE_PATTERNS = {"ru": "d MMMM y", "en": "MMMM d, y"}
 _MONTH_PATTERNS = {"ru": "LLLL y", "en": "LLLL y"}
 
 
+@lru_cache(maxsize=65536)
+def _format(day: dt.date, pattern: str, lang: str) -> str:
+    """Babel's formatting, remembered: a big diary writes the same dates on many pages."""
+    return format_date(day, pattern, locale=lang)
+
+
 class Strings:
     """UI text for one language: ``t["home"]``."""
 
@@ -68,7 +75,7 @@ class Strings:
         return self._table.get(key) or _STRINGS["en"][key]
 
     def date(self, day: dt.date) -> str:
-        return format_date(day, _DATE_PATTERNS.get(self.lang, "long"), locale=self.lang)
+        return _format(day, _DATE_PATTERNS.get(self.lang, "long"), self.lang)
 
     def short_date(self, day: dt.date) -> str:
         return format_date(day, "d MMM y", locale=self.lang)

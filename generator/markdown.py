@@ -213,4 +213,10 @@ _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 
 
 def count_words(text: str) -> int:
-    return len(_WORD.findall(plain_text(text)))
+    """Words in a piece of Markdown."""
+    return count_words_in(plain_text(text))
+
+
+def count_words_in(readable: str) -> int:
+    """Words in text already made readable by `plain_text`."""
+    return len(_WORD.findall(readable))

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
 from babel.dates import get_day_names, get_month_names
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -24,6 +25,7 @@ from .dates import find_date
 from .feed import FeedItem, atom_feed, sitemap
 from .i18n import Strings
 from .journal import journal_json, status_counts
+from .memo import Memo, fingerprint
 from .markdown import RenderContext, highlight_code, plain_text, render_markdown
 from .notebooks import fence_lines
 from .model import Diagnostic, Document, Entry, Result, Snippet, Source, Status
@@ -79,6 +81,7 @@ class SiteModel:
     concepts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # by entry key
     texts: Mapping[str, str] = field(default_factory=dict)  # readable words by entry key, for search
     glossary: Glossary | None = None
+    glossary_key: str = ""  # a hash of the user's glossary file, which wiki-links resolve through
     diagnostics: tuple[Diagnostic, ...] = ()
 
 
@@ -104,8 +107,11 @@ def months_of(entries: Sequence[Entry], documents: Sequence[Document]) -> tuple[
 
 
 class _Renderer:
-    def __init__(self, model: SiteModel) -> None:
+    def __init__(self, model: SiteModel, memo: Memo | None = None, previous: Path | None = None) -> None:
         self.model = model
+        self.memo = memo
+        self.previous = previous
+        self.reuse: list[str] = []
         self.t = Strings(model.lang)
         self.env = _environment()
         self.entries = model.entries
@@ -134,6 +140,7 @@ class _Renderer:
         self.tag_of = {x.name: x for x in self.tags}
         self.concept_of = {x.name: x for x in self.concepts}
         self.links_to: dict[str, set[str]] = {}  # target entry key -> keys of entries linking to it
+        self.links_from: dict[str, set[str]] = {}
         self.unresolved: list[Diagnostic] = []
 
     def _listings(self, names_by_key: Mapping[str, Sequence[str]], url_of: Callable[[str], str]) -> tuple[Listing, ...]:
@@ -151,6 +158,7 @@ class _Renderer:
         def note_link(target: Entry) -> None:
             if linker is not None and target.key != linker.key:
                 self.links_to.setdefault(target.key, set()).add(linker.key)
+                self.links_from.setdefault(linker.key, set()).add(target.key)
 
         def resolve_link(target: str) -> str | None:
             if target in self.file_entry:
@@ -211,15 +219,58 @@ class _Renderer:
         )
         return text.encode("utf-8")
 
-    def render(self) -> dict[str, bytes]:
+    def world(self) -> str:
+        """What every entry body's links depend on besides its own text: the targets that exist."""
+        return fingerprint(
+            self.model.lang, self.model.glossary_key, sorted(self.file_targets.items()), sorted(self.by_date),
+            [(x.name, x.url) for x in self.concepts], [(x.name, x.url) for x in self.tags], sorted(self.model.assets),
+        )
+
+    def body(self, e: Entry, world: str) -> tuple[str, str]:
+        """An entry's rendered Markdown and the key it is stored under; links it makes are noted either way."""
+        key = fingerprint(world, e, [self.result(s) for s in e.snippets])
+        found = self.memo.get("body", key) if self.memo else None
+        if found is not None:
+            for target in found["links"]:
+                self.links_to.setdefault(target, set()).add(e.key)
+            self.unresolved.extend(Diagnostic(Source(e.source.path, line), message) for line, message in found["wikis"])
+            return str(found["html"]), key
+        unresolved_before = len(self.unresolved)
+        html = self.markdown(e.body, Source(e.source.path, e.body_line), entry_url(e), e.snippets, linker=e)
+        if self.memo is not None:
+            links = sorted(self.links_from.get(e.key, ()))
+            wikis = [(d.source.line, d.message) for d in self.unresolved[unresolved_before:]]
+            self.memo.put("body", key, {"html": html, "links": links, "wikis": wikis})
+        return html, key
+
+    def unchanged(self, url: str, *inputs: object) -> bool:
+        """Whether the previous site's ``url`` was made from the same inputs (then it is taken as it is)."""
+        if self.memo is None:
+            return False
+        print_ = fingerprint(url, *inputs)
+        self.memo.put("page", url, print_)
+        if self.memo.previous_page(url) == print_ and self.previous is not None and (self.previous / url).is_file():
+            self.reuse.append(url)
+            return True
+        return False
+
+    @staticmethod
+    def _listed(entries: Sequence[Entry]) -> list[tuple[str, dt.date, str]]:
+        return [(e.key, e.date, e.title) for e in entries]
+
+    def render(self) -> tuple[dict[str, bytes], list[str]]:
+        """Every file of the site, and the entry pages that are unchanged since the previous site."""
         out: dict[str, bytes] = {}
+        reuse = self.reuse
         entries = self.entries
-        bodies = {e.key: self.markdown(e.body, Source(e.source.path, e.body_line), entry_url(e), e.snippets, linker=e) for e in entries}
+        world = self.world()
+        rendered = {e.key: self.body(e, world) for e in entries}
+        bodies = {k: html for k, (html, _) in rendered.items()}
         by_key = {e.key: e for e in entries}
         for i, e in enumerate(entries):
             url = entry_url(e)
-            out[url] = self.page(
-                "entry.html", url, e.title, entry=e, body=bodies[e.key], date_text=self.t.date(e.date),
+            values = dict(
+                entry=e, body=bodies[e.key], date_text=self.t.date(e.date),
                 words=self.model.words.get(e.key, 0),
                 concepts=[self.concept_of[c] for c in self.model.concepts.get(e.key, ()) if c in self.concept_of],
                 tags=[self.tag_of[x] for x in e.tags if x in self.tag_of],
@@ -228,7 +279,21 @@ class _Renderer:
                 month=self.month_of[month_key(e.date)],
                 views=[SnippetView(s, self.result(s), e) for s in e.snippets],
             )
+            if self.memo is not None:
+                near = [(x.key, x.date) for x in (values["prev"], values["next"]) if isinstance(x, Entry)]
+                print_ = fingerprint(rendered[e.key][1], values["words"], [(c.name, c.url) for c in values["concepts"]],  # type: ignore[attr-defined]
+                                     [(x.name, x.url) for x in values["tags"]], [(b.key, b.date, b.title) for b in values["backlinks"]],  # type: ignore[attr-defined]
+                                     near, i > 0, i + 1 < len(entries))
+                self.memo.put("page", url, print_)
+                if self.memo.previous_page(url) == print_ and self.previous is not None and (self.previous / url).is_file():
+                    reuse.append(url)
+                    continue
+            out[url] = self.page("entry.html", url, e.title, **values)
         for i, m in enumerate(self.months):
+            near = [x.key for x in self.months[max(0, i - 1):i + 2]]
+            if self.unchanged(m.url, world, self._listed(m.entries), [self.model.words.get(e.key) for e in m.entries],
+                              [(d.path, d.preface_line, d.preface) for d in m.prefaces], near, [bool(e.snippets) for e in m.entries]):
+                continue
             prefaces = [(d, self.markdown(d.preface, Source(d.path, d.preface_line), m.url)) for d in m.prefaces]
             out[m.url] = self.page(
                 "month.html", m.url, self.t.month(m.first_day), month=m, prefaces=prefaces,
@@ -259,12 +324,12 @@ class _Renderer:
         for name in ("style.css", "search.js", "favicon.svg"):
             out[f"assets/{name}"] = static.joinpath(name).read_bytes()
         out["assets/pygments.css"] = _pygments_css().encode("utf-8")
-        out["sitemap.xml"] = sitemap([u for u in out if u.endswith(".html") and u != "404.html"])
+        out["sitemap.xml"] = sitemap([u for u in [*out, *self.reuse] if u.endswith(".html") and u != "404.html"])
         out["journal.json"] = journal_json(
             entries, self.model.documents, self.model.results, self.model.concepts, self.model.words,
             (self.model.longest_streak, self.model.current_streak), [*self.model.diagnostics, *self.unresolved],
         )
-        return out
+        return out, reuse
 
     def _years(self) -> list[tuple[int, list[Month]]]:
         return [(y, [m for m in self.months if m.first_day.year == y]) for y in reversed(self.years)]
@@ -273,7 +338,8 @@ class _Renderer:
         out: dict[str, bytes] = {}
         for kind, items in (("tags", self.tags), ("concepts", self.concepts)):
             for x in items:
-                out[x.url] = self.page("listing.html", x.url, x.name, listing=x, kind=kind)
+                if not self.unchanged(x.url, self.model.lang, x.name, kind, self._listed(x.entries)):
+                    out[x.url] = self.page("listing.html", x.url, x.name, listing=x, kind=kind)
             index = f"{kind}/index.html"
             order = sorted(items, key=lambda x: (x.entries[0].date, x.name.casefold())) if kind == "concepts" else items
             out[index] = self.page("listing_index.html", index, self.t[kind], items=order, kind=kind)
@@ -347,8 +413,13 @@ def _pygments_css() -> str:
     return f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark_rules}\n}}\n"
 
 
-def render_site(model: SiteModel) -> tuple[dict[str, bytes], tuple[Diagnostic, ...]]:
-    """All files of the site, and the warnings found while rendering (links to nothing)."""
-    renderer = _Renderer(model)
-    files = renderer.render()
-    return files, tuple(renderer.unresolved)
+def render_site(model: SiteModel, memo: Memo | None = None, previous: Path | None = None) -> tuple[dict[str, bytes], list[str], tuple[Diagnostic, ...]]:
+    """All files of the site (some left to take from ``previous``), and the warnings found while rendering.
+
+    With a ``memo``, entry bodies and pages whose inputs are unchanged since the
+    site in ``previous`` was built are not rendered again: the second list
+    names the pages to take from there.
+    """
+    renderer = _Renderer(model, memo, previous)
+    files, reuse = renderer.render()
+    return files, reuse, tuple(renderer.unresolved)

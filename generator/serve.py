@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from .build import BuildReport, Settings, build
+from .build import BuildReport, Settings, build, memo_path
+from .memo import Memo
 from .errors import TetradError
 
 EVENTS = "/__tetrad__/events"
@@ -146,6 +147,7 @@ class Server:
 
     def __init__(self, settings: Settings, port: int) -> None:
         self.settings = settings
+        self.memo = Memo.load(memo_path(settings.out))  # kept in memory between rebuilds
         self.state = State()
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), make_handler(settings.out, self.state))
         self.httpd.daemon_threads = True
@@ -158,7 +160,7 @@ class Server:
     def rebuild(self) -> BuildReport | None:
         started = time.perf_counter()
         try:
-            report = build(self.settings)
+            report = build(self.settings, memo=self.memo)
         except TetradError as exc:
             self._fail(str(exc))
             return None
@@ -167,7 +169,8 @@ class Server:
             return None
         for d in report.diagnostics:
             print(f"{d.source}: warning: {d.message}", file=sys.stderr)
-        print(f"rebuilt in {time.perf_counter() - started:.2f} s: {report.ran} snippets run, {report.reused} reused", flush=True)
+        print(f"rebuilt in {time.perf_counter() - started:.2f} s: {report.ran} snippets run, {report.reused} reused; "
+              f"{report.rendered} files written, {report.kept} unchanged", flush=True)
         self.state.publish(None)
         return report
 

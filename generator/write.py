@@ -93,14 +93,17 @@ def check_target(out: Path, *, diary: Path, keep: Sequence[Path] = ()) -> None:
         )
 
 
-def write_site(out: Path, files: Mapping[str, bytes], copies: Mapping[str, Path]) -> None:
+def write_site(out: Path, files: Mapping[str, bytes], copies: Mapping[str, Path], reuse: Sequence[str] = ()) -> None:
     """Write ``files`` (site path -> bytes) and ``copies`` (site path -> file to copy) as the folder ``out``.
+
+    ``reuse`` names files to take unchanged from the previous site (linked, not
+    rewritten): an incremental build renders only what changed.
 
     A site path that would leave the folder (absolute, ``..``) is refused
     before anything is written. Call it holding `site_lock`.
     """
     out = out.resolve()
-    for rel in (*files, *copies):
+    for rel in (*files, *copies, *reuse):
         _check_site_path(rel)
     out.parent.mkdir(parents=True, exist_ok=True)
     clean_stale(out)
@@ -115,6 +118,16 @@ def write_site(out: Path, files: Mapping[str, bytes], copies: Mapping[str, Path]
             target = staging / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, target)
+        made: set[Path] = set()
+        for rel in sorted(reuse):
+            target = staging / rel
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            try:
+                os.link(out / rel, target)  # the old site is retired whole, so sharing the inode is safe
+            except OSError:
+                shutil.copyfile(out / rel, target)
         staging.mkdir(exist_ok=True)  # an empty site is still a folder
         _swap_in(staging, out)
     except BaseException as exc:

@@ -1,0 +1,138 @@
+"""What the last build already worked out, so a rebuild redoes only what its inputs changed.
+
+Every value is keyed by a hash of everything it was computed from, never by
+a modification time, so a reused value is the value a clean build would
+compute, and two builds give byte-identical sites. The memo is JSON (no
+pickle) in ``.site.memo.json`` beside the site, written atomically; a
+damaged or foreign one is ignored. `build-site serve` keeps its memo in
+memory between rebuilds.
+
+Kinds of value: ``doc`` (a parsed diary file), ``snippets`` (an entry's
+blocks), ``derived`` (words, readable text and concepts of an entry),
+``body`` (an entry's rendered Markdown with the links it makes), and
+``page`` (the fingerprint each site file was written from: an unchanged
+fingerprint lets the writer take the file from the previous site).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .model import Diagnostic, Document, Entry, Options, Snippet, Source
+
+_TYPES: dict[str, type[Any]] = {t.__name__: t for t in (Source, Diagnostic, Options, Snippet, Entry, Document)}
+KINDS = ("doc", "snippets", "derived", "body", "page")
+
+
+def fingerprint(*parts: object) -> str:
+    """A hash of the parts: values of the frozen model, strings, numbers, dates and containers of them.
+
+    Their ``repr`` is what is hashed: it is deterministic for these types (the
+    model's dicts come from JSON written with sorted keys) and much faster than
+    encoding them as JSON first.
+    """
+    return hashlib.sha256(repr(parts).encode("utf-8", errors="surrogatepass")).hexdigest()
+
+
+def encode(value: object) -> Any:
+    """The domain model as JSON values: dataclasses tagged by type, dates as ISO text."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        data = {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        data["__t"] = type(value).__name__
+        return data
+    if isinstance(value, dt.date):
+        return {"__d": value.isoformat()}
+    if isinstance(value, dt.time):
+        return {"__tm": value.isoformat()}
+    if isinstance(value, (list, tuple)):
+        return [encode(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): encode(v) for k, v in value.items()}
+    if hasattr(value, "value") and isinstance(getattr(value, "value"), str):  # an Enum
+        return value.value  # type: ignore[attr-defined]
+    return value
+
+
+def decode(data: Any) -> Any:
+    """The inverse of `encode` (lists come back as tuples, as the frozen model holds them)."""
+    if isinstance(data, list):
+        return tuple(decode(v) for v in data)
+    if isinstance(data, dict):
+        if "__d" in data:
+            return dt.date.fromisoformat(data["__d"])
+        if "__tm" in data:
+            return dt.time.fromisoformat(data["__tm"])
+        if "__t" in data:
+            cls = _TYPES[data["__t"]]
+            return cls(**{k: decode(v) for k, v in data.items() if k != "__t"})
+        return {k: decode(v) for k, v in data.items()}
+    return data
+
+
+def _code_version() -> str:
+    """The generator's version and its templates: a change to either makes every stored value stale."""
+    digest = hashlib.sha256(__version__.encode())
+    package = resources.files("generator")
+    for folder in ("templates", "static"):
+        for item in sorted(package.joinpath(folder).iterdir(), key=lambda p: p.name):
+            if item.is_file():
+                digest.update(item.name.encode() + b"\0" + item.read_bytes())
+    for module in sorted(Path(__file__).parent.rglob("*.py")):
+        digest.update(module.name.encode() + b"\0" + module.read_bytes())
+    return digest.hexdigest()
+
+
+class Memo:
+    """Values from earlier builds by kind and key; what this build used is what it keeps."""
+
+    def __init__(self, data: dict[str, Any] | None = None) -> None:
+        self.version = _code_version()
+        old = data if isinstance(data, dict) and data.get("version") == self.version else {}
+        self._old: dict[str, dict[str, Any]] = {k: dict(old.get(k, {})) for k in KINDS}
+        self._new: dict[str, dict[str, Any]] = {k: {} for k in KINDS}
+
+    @classmethod
+    def load(cls, path: Path) -> Memo:
+        try:
+            return cls(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            return cls()
+
+    def get(self, kind: str, key: str) -> Any:
+        """The stored value, or None; a value read is kept for the next build."""
+        if key in self._new[kind]:
+            return self._new[kind][key]
+        if key in self._old[kind]:
+            self._new[kind][key] = self._old[kind][key]
+            return self._new[kind][key]
+        return None
+
+    def put(self, kind: str, key: str, value: Any) -> None:
+        self._new[kind][key] = value
+
+    def previous_page(self, path: str) -> str | None:
+        """The fingerprint the previous site's file at ``path`` was written from."""
+        found = self._old["page"].get(path)
+        return found if isinstance(found, str) else None
+
+    def discard(self) -> None:
+        """Forget what a failed build stored: the next build starts from the last good one."""
+        self._new = {k: {} for k in KINDS}
+
+    def advance(self) -> None:
+        """Start the next build (in one process): what this one used becomes what the next may reuse."""
+        self._old, self._new = self._new, {k: {} for k in KINDS}
+
+    def save(self, path: Path) -> None:
+        data = {"version": self.version, **self._new}
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        os.replace(tmp, path)
