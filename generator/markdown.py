@@ -53,6 +53,7 @@ class RenderContext:
     source: str
     first_line: int = 1
     base_dir: str = ""  # the Markdown file's folder inside the diary, for relative links
+    expected_label: str = "Expected output"  # the caption of an `output` fence, in the site's language
     resolve_link: Callable[[str], str | None] = lambda target: None
     resolve_wiki: Callable[[str], tuple[str, str] | None] = lambda target: None
     render_fence: Callable[[int, str, str], str | None] = lambda line, info, code: None
@@ -145,7 +146,8 @@ def _render_fence(self: RendererHTML, tokens: list[Token], idx: int, options: Op
             return shown
     lang = info.split(maxsplit=1)[0] if info else ""
     if lang == "output":
-        return f'<pre class="code output-expected"><code>{html.escape(token.content)}</code></pre>\n'
+        return (f'<div class="output-expected"><span class="out-label">{html.escape(ctx.expected_label)}</span>'
+                f'<pre><code>{html.escape(token.content)}</code></pre></div>\n')
     return f'<pre class="code"><code class="language-{html.escape(lang) or "text"}">{highlight_code(token.content, lang)}</code></pre>\n'
 
 

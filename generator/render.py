@@ -189,7 +189,7 @@ class _Renderer:
                 return None
             return self.snippet_html(snippet, self.result(snippet), code)
 
-        ctx = RenderContext(source=source.path, first_line=source.line,
+        ctx = RenderContext(source=source.path, first_line=source.line, expected_label=self.t["expected_output"],
                             base_dir=self.rel_of.get(source.path, "").rpartition("/")[0],
                             resolve_link=resolve_link, resolve_wiki=resolve_wiki, render_fence=render_fence)
         out = render_markdown(text, ctx)
