@@ -15,7 +15,6 @@ import platform
 import re
 import statistics
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -29,6 +28,8 @@ class Run:
     """One finished command."""
 
     seconds: float
+    cpu_s: float  # user + system time of the process and its waited-for descendants
+    others_cpu_s: float  # CPU time the rest of the machine used meanwhile: the noise of a shared machine
     main_mb: float
     tree_mb: float
     returncode: int
@@ -48,6 +49,10 @@ class Sample:
         return statistics.median(r.seconds for r in self.runs)
 
     @property
+    def cpu_s(self) -> float:
+        return statistics.median(r.cpu_s for r in self.runs)
+
+    @property
     def main_mb(self) -> float:
         return max(r.main_mb for r in self.runs)
 
@@ -62,6 +67,30 @@ class Sample:
 
 class CommandFailed(Exception):
     """A measured command exited with an error status; the message holds its output."""
+
+
+def busy_cpu_s() -> float:
+    """CPU seconds this machine has spent busy since boot, all cores (``/proc/stat``)."""
+    with open("/proc/stat", encoding="ascii") as stat:
+        fields = [int(x) for x in stat.readline().split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_until_quiet(max_wait_s: float, log: Callable[[str], None], busy_cores: float = 0.25) -> bool:
+    """Wait until the machine's other work uses under ``busy_cores`` cores; whether it did in time."""
+    deadline = time.monotonic() + max_wait_s
+    while True:
+        before, started = busy_cpu_s(), time.monotonic()
+        time.sleep(3)
+        load = (busy_cpu_s() - before) / (time.monotonic() - started)
+        if load < busy_cores:
+            return True
+        if time.monotonic() >= deadline:
+            log(f"the machine is still busy ({load:.1f} cores in use by others); measuring anyway")
+            return False
+        log(f"waiting for a quiet machine: {load:.1f} cores in use by others")
+        time.sleep(7)
 
 
 def _watch_hwm(pid: int, peak: list[int], stop: threading.Event) -> None:
@@ -81,6 +110,7 @@ def run(cmd: Sequence[str], cwd: Path, *, check: bool = True, env: dict[str, str
     """Run ``cmd`` in ``cwd`` and measure it; raise `CommandFailed` on a non-zero exit with ``check``."""
     out_path, err_path = cwd / ".bench-stdout", cwd / ".bench-stderr"
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        busy_before = busy_cpu_s()
         started = time.perf_counter()
         proc = subprocess.Popen(list(cmd), cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
         peak = [0]
@@ -89,6 +119,7 @@ def run(cmd: Sequence[str], cwd: Path, *, check: bool = True, env: dict[str, str
         watcher.start()
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - started
+        busy = busy_cpu_s() - busy_before
         stop.set()
         watcher.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -96,7 +127,8 @@ def run(cmd: Sequence[str], cwd: Path, *, check: bool = True, env: dict[str, str
     stderr = err_path.read_text(encoding="utf-8", errors="replace")
     out_path.unlink()
     err_path.unlink()
-    result = Run(seconds, peak[0] / 1024, usage.ru_maxrss / 1024, proc.returncode, stdout, stderr)
+    cpu = usage.ru_utime + usage.ru_stime
+    result = Run(seconds, cpu, max(0.0, busy - cpu), peak[0] / 1024, usage.ru_maxrss / 1024, proc.returncode, stdout, stderr)
     if check and proc.returncode != 0:
         raise CommandFailed(
             f"$ (cd {cwd} && {' '.join(cmd)})\nexit status {proc.returncode}\n"
@@ -105,16 +137,18 @@ def run(cmd: Sequence[str], cwd: Path, *, check: bool = True, env: dict[str, str
     return result
 
 
-def repeat(name: str, times: int, once: Callable[[int], Run], *, budget_s: float | None = None) -> Sample:
-    """Run ``once(i)`` up to ``times`` times; stop early when the runs so far used ``budget_s``."""
-    runs: list[Run] = []
-    spent = 0.0
+def interleave(measurements: Sequence[tuple[str, Callable[[int], Run]]], times: int, long_s: float) -> list[Sample]:
+    """Run each ``once(i)`` in turn, ``times`` rounds, so a slow spell of a shared machine hits all alike.
+
+    A measurement whose first run took ``long_s`` or more is not repeated.
+    """
+    runs: dict[str, list[Run]] = {name: [] for name, _ in measurements}
     for i in range(times):
-        runs.append(once(i))
-        spent += runs[-1].seconds
-        if budget_s is not None and spent >= budget_s:
-            break
-    return Sample(name, tuple(runs))
+        for name, once in measurements:
+            if i and runs[name][0].seconds >= long_s:
+                continue
+            runs[name].append(once(i))
+    return [Sample(name, tuple(found)) for name, found in runs.items()]
 
 
 def _first(path: str, pattern: str) -> str:
@@ -141,14 +175,19 @@ def _git(*args: str) -> str:
         return ""
 
 
+def cores() -> int:
+    """What ``nproc`` says: the cores this process may run on."""
+    return len(os.sched_getaffinity(0))
+
+
 def machine() -> dict[str, str]:
     """What the numbers were measured on."""
     mem_kb = _first("/proc/meminfo", r"^MemTotal:\s+(\d+)")
-    nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
+    nproc = subprocess.run(["nproc"], check=False, capture_output=True, text=True).stdout.strip()  # the command, as the docs say
     dirty = " (with uncommitted changes)" if _git("status", "--porcelain", "--", "generator") else ""
     return {
         "cpu": _first("/proc/cpuinfo", r"^model name\s*:\s*(.+)$"),
-        "cores (nproc)": nproc or str(os.cpu_count()),
+        "cores (nproc)": nproc or str(cores()),
         "memory": f"{int(mem_kb) / 2**20:.1f} GiB" if mem_kb.isdigit() else "unknown",
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
@@ -159,6 +198,3 @@ def machine() -> dict[str, str]:
         "load average at start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
 
-
-def python() -> str:
-    return sys.executable

@@ -9,6 +9,7 @@ site generator must do with the same text.
 
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from jinja2 import Environment
@@ -33,18 +34,18 @@ def highlight_code(code: str, lang: str, attrs: str) -> str:
         lexer = get_lexer_by_name(lang or "text")
     except ClassNotFound:
         return ""
-    return highlight(code, lexer, FORMATTER)
+    html: str = highlight(code, lexer, FORMATTER)
+    return html
 
 
-def entries(diary: Path):
+def entries(diary: Path) -> Iterator[tuple[str, str]]:
     for path in sorted(diary.rglob("*.md")):
         text = path.read_text(encoding="utf-8")
         parts = HEADING.split(text)
         if len(parts) == 1:
             yield path.relative_to(diary).with_suffix("").as_posix(), text
             continue
-        for title, body in zip(parts[1::2], parts[2::2]):
-            yield title, body
+        yield from zip(parts[1::2], parts[2::2])
 
 
 def main() -> None:

@@ -11,11 +11,16 @@ measures, each tool as a subprocess with ``time.perf_counter()`` around it:
    ``--jobs $(nproc)``;
 4. and 5. tetrad's rebuilds at N = 1,000: nothing changed, one entry's text
    edited, one entry's code edited (the store primed by a cold build);
-6. ``build-site --no-execute`` against the minimal markdown-it-py + Jinja2 +
-   Pygments loop (`bench/minimal.py`), at both sizes.
+6. ``build-site --no-execute`` from scratch (no previous site, no memo)
+   against the minimal markdown-it-py + Jinja2 + Pygments loop
+   (`bench/minimal.py`), at 1 entry and at both sizes.
 
-Cheap measurements run three times (the median is reported), expensive ones
-once. It prints a table of medians and ratios; the full run writes
+tetrad runs from a copy of ``generator/`` taken at the start, so others'
+edits during the run do not mix versions. Before each group of measurements
+the run waits (``--quiet-wait``) for the shared machine's other work to stop,
+and every run records the CPU time the rest of the machine used meanwhile.
+Measurements in a group take turns; cheap ones run three times (the median is
+reported), expensive ones once. It prints a table of medians and ratios; the full run writes
 ``docs/benchmarks.md`` (``--doc`` elsewhere; ``--quick`` writes nothing
 unless ``--doc`` is given).
 """
@@ -24,11 +29,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import os
 import re
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -38,7 +43,16 @@ from pathlib import Path
 
 from bench import diary as synthetic
 from bench import report
-from bench.measure import CommandFailed, Run, Sample, machine, repeat, run
+from bench.measure import (
+    CommandFailed,
+    Run,
+    Sample,
+    cores,
+    interleave,
+    machine,
+    wait_until_quiet,
+)
+from bench.measure import run as measure_run
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -56,6 +70,7 @@ class Plan:
     nb_entries: int  # entries run through nbclient
     layout: str
     long_s: float = 20.0  # a measurement whose first run takes this long is not repeated
+    quiet_wait_s: float = 60.0  # before each group, wait this long at most for other work to stop
 
 
 @dataclass
@@ -97,89 +112,121 @@ def fresh_copy(template: Path, work: Path, name: str) -> Path:
     return target
 
 
+def snapshot_generator(work: Path, log: Callable[[str], None], tries: int = 10) -> tuple[Path, str]:
+    """Copy ``generator/`` so the whole run measures one version while others edit the tree.
+
+    Returns the folder to put first on ``PYTHONPATH`` (it wins over the
+    editable install, and tetrad's worker boots from beside the package it
+    was imported from) and a digest of the copied files. A copy caught
+    mid-edit fails a one-entry build; it is taken again a few seconds later.
+    """
+    for attempt in range(tries):
+        root = work / "tree"
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.copytree(ROOT / "generator", root / "generator", ignore=shutil.ignore_patterns("__pycache__"))
+        digest = hashlib.sha256()
+        for path in sorted((root / "generator").rglob("*")):
+            if path.is_file():
+                digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+        probe = work / "probe"
+        shutil.rmtree(probe, ignore_errors=True)
+        synthetic.write_diary(probe, 1, 1, "month")
+        got = measure_run([*build_site_command(), "--no-execute"], probe, check=False, env=dict(os.environ, PYTHONPATH=str(root)))
+        if got.returncode == 0:
+            return root, digest.hexdigest()[:12]
+        log(f"the copy of generator/ does not build (try {attempt + 1}): {got.stderr.strip().splitlines()[-1:]}")
+        time.sleep(5)
+    raise CommandFailed(f"generator/ did not build a one-entry diary in {tries} tries:\n{got.stderr[-3000:]}")
+
+
 def measure_all(plan: Plan, work: Path, res: Results, log: Callable[[str], None]) -> None:
-    nproc = os.cpu_count() or 1
+    nproc = cores()
+    tree, digest = snapshot_generator(work, log)
+    res.facts["generator digest"] = digest
+    env = dict(os.environ, PYTHONPATH=str(tree))
     build = build_site_command()
     py = sys.executable
     n, big = plan.n_exec, plan.n_render
 
-    small_tpl = work / "template-small"
-    big_tpl = work / "template-big"
+    def run(cmd: list[str], cwd: Path) -> Run:
+        return measure_run(cmd, cwd, env=env)
+
+    small_tpl, big_tpl = work / "template-small", work / "template-big"
     synthetic.write_diary(small_tpl, n, plan.snippets, plan.layout)
     synthetic.write_diary(big_tpl, big, plan.snippets, plan.layout)
+    synthetic.write_diary(work / "one", 1, plan.snippets, plan.layout)
     blocks = work / "blocks.json"
     blocks.write_text(json.dumps([synthetic.entry_blocks(i, plan.snippets) for i in range(n)]), encoding="utf-8")
-    expected_small, expected_big = n * plan.snippets, big * plan.snippets
 
-    def sample(name: str, once, times: int | None = None) -> Sample:  # type: ignore[no-untyped-def]
+    def measure(group: list[tuple[str, Callable[[int], Run]]], times: int | None = None) -> None:
+        if not plan.quiet_wait_s:
+            res.facts["busy"] = " (not checked: --quiet-wait 0)"
+        elif not wait_until_quiet(plan.quiet_wait_s, log):
+            res.facts["busy"] = res.facts.get("busy", "") + f" {group[0][0]}"
         started = time.perf_counter()
-        got = repeat(name, times or plan.repeats, once, budget_s=plan.long_s)
-        res.samples[name] = got
-        log(f"{name}: median {got.seconds:.2f} s over {len(got.runs)} run(s) "
-            f"(main {got.main_mb:.0f} MB, tree {got.tree_mb:.0f} MB) [{time.perf_counter() - started:.0f} s]")
-        return got
+        for got in interleave(group, times or plan.repeats, plan.long_s):
+            res.samples[got.name] = got
+            times_s = ", ".join(f"{r.seconds:.2f}" for r in got.runs)
+            others = ", ".join(f"{r.others_cpu_s:.1f}" for r in got.runs)
+            log(f"{got.name}: median {got.seconds:.2f} s of [{times_s}], CPU {got.cpu_s:.1f} s, "
+                f"main {got.main_mb:.0f} MB, tree {got.tree_mb:.0f} MB; others' CPU s [{others}]")
+        log(f"  ({time.perf_counter() - started:.0f} s, load average {os.getloadavg()[0]:.2f})")
 
-    # (1) the floor
-    sample("floor", lambda i: run([py, str(BENCH / "floor.py"), str(blocks)], work))
+    def cold(jobs: int, template: Path, entries: int) -> Callable[[int], Run]:
+        def once(i: int) -> Run:
+            folder = fresh_copy(template, work, f"cold-{entries}-{jobs}-{i}")
+            got = run([*build, "--jobs", str(jobs)], folder)
+            check_all_passed(f"cold build --jobs {jobs} (N={entries})", got, entries * plan.snippets, res)
+            return got
+        return once
 
-    # (2) one nbclient kernel per entry, on a subset
+    def render_only(folder: Path) -> Callable[[int], Run]:
+        def once(i: int) -> Run:
+            # From scratch: without the previous site and tetrad's memo beside it, every page is rendered.
+            shutil.rmtree(folder / "site", ignore_errors=True)
+            for path in folder.glob(".site*"):
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+            return run([*build, "--no-execute"], folder)
+        return once
+
+    def minimal(folder: Path) -> Callable[[int], Run]:
+        return lambda i: run([py, str(BENCH / "minimal.py"), "diary", str(work / f"minimal-{folder.name}")], folder)
+
     def notebooks(i: int) -> Run:
         got = run([py, str(BENCH / "notebooks.py"), str(blocks), "--entries", str(plan.nb_entries)], work)
         res.nb_seconds[:] = json.loads(got.stdout.strip().splitlines()[-1])["seconds"]
         return got
 
-    sample("nbclient", notebooks, times=1)
+    # (1) floor and (3) cold builds, in turn; then (2) nbclient, once
+    measure([("floor", lambda i: run([py, str(BENCH / "floor.py"), str(blocks)], work)),
+             *((f"cold-j{jobs}", cold(jobs, small_tpl, n)) for jobs in sorted({1, nproc}))])
+    measure([("nbclient", notebooks)], times=1)
 
-    # (3) cold builds, each in a fresh copy with no stored results
-    for jobs in sorted({1, nproc}):
-        def cold(i: int, jobs: int = jobs) -> Run:
-            folder = fresh_copy(small_tpl, work, f"cold-{jobs}-{i}")
-            got = run([*build, "--jobs", str(jobs)], folder)
-            check_all_passed(f"cold build --jobs {jobs} (N={n})", got, expected_small, res)
-            if i:  # keep the last copy: render-only reads its stored results
-                shutil.rmtree(work / f"cold-{jobs}-{i - 1}", ignore_errors=True)
-            return got
-
-        sample(f"cold-j{jobs}", cold)
-    small_built = max(work.glob(f"cold-{nproc}-*"))
-
-    # (6) render only: one entry (the fixed cost), then the small size with the results the cold build stored
-    synthetic.write_diary(work / "one", 1, plan.snippets, plan.layout)
-    for name, folder in (("one", work / "one"), ("small", small_built)):
-        sample(f"render-{name}", lambda i, f=folder: run([*build, "--no-execute"], f))
-        sample(f"minimal-{name}", lambda i, f=folder, o=work / f"minimal-{name}": run([py, str(BENCH / "minimal.py"), "diary", str(o)], f))
-
-    # (4), (5) rebuilds at the big size: prime the store with one cold build
-    big_built = fresh_copy(big_tpl, work, "big")
-
-    def prime(i: int) -> Run:
-        got = run([*build, "--jobs", str(nproc)], big_built)
-        check_all_passed(f"cold build --jobs {nproc} (N={big})", got, expected_big, res)
-        return got
-
-    sample("cold-big", prime, times=1)
-    nothing = sample("rebuild-nothing", lambda i: run([*build, "--jobs", str(nproc)], big_built))
-    _, _, ran, reused = summary_counts(nothing.last.stdout)
+    # (4), (5) rebuilds at the big size, once a cold build has stored every result
+    measure([("cold-big", cold(nproc, big_tpl, big))], times=1)
+    big_built = max(work.glob(f"cold-{big}-{nproc}-*"))
+    measure([("rebuild-nothing", lambda i: run([*build, "--jobs", str(nproc)], big_built))])
+    _, _, ran, reused = summary_counts(res.samples["rebuild-nothing"].last.stdout)
     res.facts["rebuild-nothing summary"] = f"{ran} run now, {reused} from stored results"
     traced = run([py, "-X", "importtime", "-m", "generator.cli", "--jobs", str(nproc)], big_built)
     torch_lines = [line for line in traced.stderr.splitlines() if re.search(r"\|\s+torch(\.|$)", line)]
     res.facts["rebuild-nothing imports torch"] = "yes" if torch_lines else "no"
 
-    def edited(kind: str):  # type: ignore[no-untyped-def]
+    def edited(kind: str) -> Callable[[int], Run]:
         def once(i: int) -> Run:
             synthetic.edit_entry(big_built / "diary", plan.layout, big // 2, kind, i)
             got = run([*build, "--jobs", str(nproc)], big_built)
-            _, _, ran, _ = summary_counts(got.stdout)
-            res.facts[f"rebuild-{kind} summary"] = f"{ran} run now"
+            res.facts[f"rebuild-{kind} summary"] = f"{summary_counts(got.stdout)[2]} run now"
             return got
         return once
 
-    sample("rebuild-text", edited("text"))
-    sample("rebuild-code", edited("code"))
+    measure([("rebuild-text", edited("text")), ("rebuild-code", edited("code"))])
 
-    # (6) render only at the big size
-    sample("render-big", lambda i: run([*build, "--no-execute"], big_built))
-    sample("minimal-big", lambda i: run([py, str(BENCH / "minimal.py"), "diary", str(work / "minimal-big")], big_built))
+    # (6) render only, with the results the cold builds stored, at 1 entry (the fixed cost), N and the big N
+    small_built = max(work.glob(f"cold-{n}-{nproc}-*"))
+    measure([(f"{tool}-{size}", make(folder))
+             for size, folder in (("one", work / "one"), ("small", small_built), ("big", big_built))
+             for tool, make in (("render", render_only), ("minimal", minimal))])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -188,11 +235,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--layout", choices=("month", "day"), default="month", help="diary layout (default: month)")
     parser.add_argument("--doc", type=Path, default=None, help="where to write the results (default: docs/benchmarks.md; none with --quick)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (printed)")
+    parser.add_argument("--quiet-wait", type=float, default=None, metavar="SECONDS",
+                        help="before each group of measurements, wait at most this long for the machine's other work "
+                             "to stop (default: 60; 0, never, with --quick)")
     args = parser.parse_args(argv)
     if args.quick:
-        plan = Plan(n_exec=20, n_render=200, snippets=2, repeats=1, nb_entries=3, layout=args.layout)
+        wait = 0.0 if args.quiet_wait is None else args.quiet_wait
+        plan = Plan(20, 200, snippets=2, repeats=1, nb_entries=3, layout=args.layout, quiet_wait_s=wait)
     else:
-        plan = Plan(n_exec=100, n_render=1000, snippets=2, repeats=3, nb_entries=10, layout=args.layout)
+        wait = 60.0 if args.quiet_wait is None else args.quiet_wait
+        plan = Plan(100, 1000, snippets=2, repeats=3, nb_entries=10, layout=args.layout, quiet_wait_s=wait)
     doc = args.doc or (None if args.quick else ROOT / "docs" / "benchmarks.md")
 
     started = time.perf_counter()
@@ -219,7 +271,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: FAILED: {failure}", file=sys.stderr)
     if doc is not None:
         doc.parent.mkdir(parents=True, exist_ok=True)
-        doc.write_text(report.document(res, about, total, dt.date.today(), " ".join(["python3 -m bench.run", *(argv or sys.argv[1:])])), encoding="utf-8")
+        command = " ".join(["python3 -m bench.run", *(sys.argv[1:] if argv is None else argv)])
+        notes = doc.read_text(encoding="utf-8").partition(report.NOTES)[2] if doc.exists() else ""
+        doc.write_text(report.document(res, about, total, dt.date.today(), command) + report.NOTES + notes, encoding="utf-8")
         log(f"wrote {doc}")
     return 1 if res.failures else 0
 

@@ -98,7 +98,8 @@ def read_journal(settings: Settings, *, today: dt.date | None = None, memo: Memo
         first = min(diagnostics, key=lambda d: d.source)
         raise UsageError(f"nothing to build: no Markdown file in {settings.diary.as_posix()} has text ({first})")
 
-    sample = [d.preface for d in documents[:20]] + [e.body for d in documents[:20] for e in d.entries]
+    entries_read = [e for d in documents for e in d.entries]
+    sample = [d.preface for d in documents[:20]] + [e.body for e in entries_read[:50]]
     # The first 64 kB tell the language as well as all of it, and a 20 MB entry would take seconds to read as text.
     lang = settings.lang or detect_language(plain_text("\n\n".join(sample)[:65536]))
     if lang not in LANGUAGES:

@@ -33,6 +33,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
@@ -63,11 +64,19 @@ class RenderContext:
 _FORMATTER = HtmlFormatter(nowrap=True)
 
 
+@lru_cache(maxsize=64)
+def _lexer(lang: str) -> Lexer | None:
+    """A lexer per language, made once: looking one up by name scans Pygments' registry."""
+    try:
+        return get_lexer_by_name(lang or "text", stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return None
+
+
 def highlight_code(code: str, lang: str) -> str:
     """HTML for highlighted code (inner markup of a <pre><code>)."""
-    try:
-        lexer = get_lexer_by_name(lang or "text", stripnl=False, ensurenl=False)
-    except ClassNotFound:
+    lexer = _lexer(lang)
+    if lexer is None:
         return html.escape(code)
     return highlight(code, lexer, _FORMATTER)
 
