@@ -13,11 +13,13 @@ dumps. It reports to the worker over a pipe, one JSON message a line:
 
 from __future__ import annotations
 
+import ctypes
 import faulthandler
 import json
 import os
 import random
 import resource
+import signal
 import sys
 import tempfile
 import types
@@ -77,9 +79,26 @@ def _cap_memory(limit_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_DATA, (cap, cap))
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with(worker: int) -> None:
+    """End this process if the worker dies: the worker enforces timeouts, so without it an
+    endless block would spin on as an orphan (Linux ``PR_SET_PDEATHSIG``; elsewhere nothing)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != worker:  # it died before the request took effect
+        os._exit(1)
+
+
 def _prepare(spec: EntrySpec, workdir: str, capture_dir: str, close: Iterable[int]) -> BlockContext:
     """Make this process an isolated place to run the entry."""
+    worker = os.getppid()
     os.setsid()
+    _die_with(worker)
     for fd in close:
         try:
             os.close(fd)

@@ -9,6 +9,7 @@ started from the build may be left.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -211,3 +212,39 @@ def test_the_build_goes_on_and_takes_bounded_time(hostile: tuple[Path, float]) -
     folder, seconds = hostile
     assert len(statuses(folder)) == 13
     assert seconds < 120
+
+
+def test_an_endless_block_dies_with_its_worker(tmp_path: Path) -> None:
+    """The worker enforces timeouts; if it is killed, its entry processes must not spin on as orphans."""
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    marker = tmp_path / "pid"
+    (tmp_path / "diary").mkdir()
+    (tmp_path / "diary" / "2022-01.md").write_text(
+        f"## 03.01.2022\n\n```python timeout=600\nimport os\nopen({str(marker)!r}, 'w').write(str(os.getpid()))\nwhile True:\n    pass\n```\n",
+        encoding="utf-8",
+    )
+    build = subprocess.Popen([sys.executable, "-m", "generator.cli"], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not (marker.exists() and marker.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        entry = int(marker.read_text())
+        worker = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        os.kill(worker, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{entry}").exists() and time.monotonic() < deadline:
+            state = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0] if Path(f"/proc/{entry}/stat").exists() else "X"
+            if state == "Z":  # dead, waiting to be reaped by whoever adopted it
+                break
+            time.sleep(0.1)
+        alive = Path(f"/proc/{entry}/stat").exists() and Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        assert not alive, "the entry process outlived its worker"
+    finally:
+        build.kill()
+        build.wait(timeout=30)
