@@ -119,11 +119,13 @@ def preload() -> dict[str, Any]:
         # Tiny CPU work only: no thread pool is started, so forking stays safe.
         torch.manual_seed(0)
         repr(torch.ones(2).sum())
-        # An optimizer's first step imports torch._dynamo (about a second); done here once, every
-        # forked entry process starts with it imported instead of paying it again.
-        weight = torch.nn.Parameter(torch.ones(2))
-        weight.sum().backward()
-        torch.optim.SGD([weight], lr=0.1).step()
+        # An optimizer's first step imports torch._dynamo (about a second); imported here once,
+        # every forked entry starts with it. Only imported: running a backward pass or a step
+        # here would start autograd's threads or touch CUDA, neither of which survives a fork.
+        try:
+            __import__("torch._dynamo")
+        except Exception as exc:
+            problems.append(f"torch._dynamo: {type(exc).__name__}: {exc}")
     gc.collect()
     gc.freeze()  # entry processes then leave these objects' pages shared
     return {
