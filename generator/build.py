@@ -272,9 +272,7 @@ def _downloads(settings: Settings, entries: Sequence[Entry], results: Mapping[st
         kind, _, key = name.partition(":")
         wanted = [f"entries/{key}.ipynb", f"entries/{key}.py"] if kind == "entry" else [f"months/{key}.ipynb"]
         print_ = fingerprint("download", group, [results.get(s.id) for e in group for s in e.snippets], setup_code, included)
-        for path in wanted:
-            memo.put("page", path, print_)
-        if previous is not None and all(memo.previous_page(p) == print_ and (previous / p).is_file() for p in wanted):
+        if memo.unchanged(wanted, print_, previous):
             reuse.extend(wanted)
             continue
         made = download_files(group, results, setup_code=setup_code, included=included)

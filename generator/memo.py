@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 from importlib import resources
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -118,10 +119,14 @@ class Memo:
     def put(self, kind: str, key: str, value: Any) -> None:
         self._new[kind][key] = value
 
-    def previous_page(self, path: str) -> str | None:
-        """The fingerprint the previous site's file at ``path`` was written from."""
-        found = self._old["page"].get(path)
-        return found if isinstance(found, str) else None
+    def unchanged(self, paths: Sequence[str], print_: str, previous: Path | None) -> bool:
+        """Record that ``paths`` are made from ``print_``; whether the previous site in ``previous``
+        already holds every one of them made from the same (then they are taken as they are)."""
+        for path in paths:
+            self.put("page", path, print_)
+        return previous is not None and all(
+            self._old["page"].get(path) == print_ and (previous / path).is_file() for path in paths
+        )
 
     def discard(self) -> None:
         """Forget what a failed build stored: the next build starts from the last good one."""

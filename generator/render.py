@@ -245,14 +245,10 @@ class _Renderer:
 
     def unchanged(self, url: str, *inputs: object) -> bool:
         """Whether the previous site's ``url`` was made from the same inputs (then it is taken as it is)."""
-        if self.memo is None:
+        if self.memo is None or not self.memo.unchanged([url], fingerprint(url, *inputs), self.previous):
             return False
-        print_ = fingerprint(url, *inputs)
-        self.memo.put("page", url, print_)
-        if self.memo.previous_page(url) == print_ and self.previous is not None and (self.previous / url).is_file():
-            self.reuse.append(url)
-            return True
-        return False
+        self.reuse.append(url)
+        return True
 
     @staticmethod
     def _listed(entries: Sequence[Entry]) -> list[tuple[str, dt.date, str]]:
@@ -261,7 +257,6 @@ class _Renderer:
     def render(self) -> tuple[dict[str, bytes], list[str]]:
         """Every file of the site, and the entry pages that are unchanged since the previous site."""
         out: dict[str, bytes] = {}
-        reuse = self.reuse
         entries = self.entries
         world = self.world()
         rendered = {e.key: self.body(e, world) for e in entries}
@@ -279,15 +274,11 @@ class _Renderer:
                 month=self.month_of[month_key(e.date)],
                 views=[SnippetView(s, self.result(s), e) for s in e.snippets],
             )
-            if self.memo is not None:
-                near = [(x.key, x.date) for x in (values["prev"], values["next"]) if isinstance(x, Entry)]
-                print_ = fingerprint(rendered[e.key][1], values["words"], [(c.name, c.url) for c in values["concepts"]],  # type: ignore[attr-defined]
-                                     [(x.name, x.url) for x in values["tags"]], [(b.key, b.date, b.title) for b in values["backlinks"]],  # type: ignore[attr-defined]
-                                     near, i > 0, i + 1 < len(entries))
-                self.memo.put("page", url, print_)
-                if self.memo.previous_page(url) == print_ and self.previous is not None and (self.previous / url).is_file():
-                    reuse.append(url)
-                    continue
+            near = [(x.key, x.date) for x in (values["prev"], values["next"]) if isinstance(x, Entry)]
+            if self.unchanged(url, rendered[e.key][1], values["words"], [(c.name, c.url) for c in values["concepts"]],  # type: ignore[attr-defined]
+                              [(x.name, x.url) for x in values["tags"]], [(b.key, b.date, b.title) for b in values["backlinks"]],  # type: ignore[attr-defined]
+                              near, i > 0, i + 1 < len(entries)):
+                continue
             out[url] = self.page("entry.html", url, e.title, **values)
         for i, m in enumerate(self.months):
             near = [x.key for x in self.months[max(0, i - 1):i + 2]]
@@ -329,7 +320,7 @@ class _Renderer:
             entries, self.model.documents, self.model.results, self.model.concepts, self.model.words,
             (self.model.longest_streak, self.model.current_streak), [*self.model.diagnostics, *self.unresolved],
         )
-        return out, reuse
+        return out, self.reuse
 
     def _years(self) -> list[tuple[int, list[Month]]]:
         return [(y, [m for m in self.months if m.first_day.year == y]) for y in reversed(self.years)]
