@@ -22,15 +22,19 @@ from .diary import GLOSSARY_NAMES, assign_keys, decode, display_path, entry_warn
 from .errors import UsageError
 from .execute import ExecReport, ExecSettings, execute_entries
 from .i18n import LANGUAGES, Strings, detect_language
-from .markdown import count_words_in, plain_text
+from .markdown import plain_text
 from .memo import Memo, fingerprint
 from .memo import decode as decode_value
 from .memo import encode as encode_value
 from .model import Diagnostic, Document, Entry, Result, Snippet
+from .parallel import Background, fork_map
 from .journal import status_counts
 from .render import SiteModel, render_site
 from .execute.plan import read_include
-from .notebooks import download_files, entry_snippets, is_notebook, read_notebook, referenced_files
+from .notebooks import (
+    Part, body_parts, entry_notebook, entry_script, entry_snippets, is_notebook, month_notebook, read_notebook,
+    referenced_files,
+)
 from .timeline import streaks
 from .write import check_target, site_lock, write_site
 
@@ -76,7 +80,7 @@ class Journal:
     diagnostics: tuple[Diagnostic, ...]
 
 
-def read_journal(settings: Settings, *, today: dt.date | None = None, memo: Memo | None = None) -> Journal:
+def read_journal(settings: Settings, *, today: dt.date | None = None, memo: Memo | None = None, jobs: int = 1) -> Journal:
     """Stage 1: read every diary file into entries and their snippets. Pure apart from reading files.
 
     Files that are not text (empty, binary) are skipped with a warning; ``today``
@@ -87,8 +91,7 @@ def read_journal(settings: Settings, *, today: dt.date | None = None, memo: Memo
         raise UsageError(f"nothing to build: no Markdown files in {settings.diary.as_posix()}")
     diagnostics: list[Diagnostic] = list(found.diagnostics)
     documents: list[Document] = []
-    for path, rel, data in found.texts:
-        doc, problems = _read_file(path, rel, data, settings.day_first, memo)
+    for doc, problems in _read_files(found.texts, settings.day_first, memo, jobs):
         diagnostics.extend(problems)
         if doc is None:
             continue
@@ -108,41 +111,56 @@ def read_journal(settings: Settings, *, today: dt.date | None = None, memo: Memo
     entries: list[Entry] = []
     keyed = assign_keys([e for d in documents for e in d.entries])
     diagnostics.extend(entry_warnings(keyed, today or dt.date.today()))
-    for e in keyed:
-        snippets, problems = _snippets_of(e, memo)
+    for e, (snippets, problems) in zip(keyed, _snippets_of(keyed, memo, jobs)):
         diagnostics.extend(problems)
         entries.append(replace(e, title=e.title or t.date(e.date), snippets=snippets))
     return Journal(tuple(documents), tuple(entries), found.assets, lang, tuple(diagnostics))
 
 
-def _read_file(path: str, rel: str, data: bytes, day_first: bool, memo: Memo | None) -> tuple[Document | None, tuple[Diagnostic, ...]]:
-    """One diary file parsed (or as parsed before, for the same bytes)."""
-    key = fingerprint("doc", path, rel, hashlib.sha256(data).hexdigest(), day_first)
-    found = memo.get("doc", key) if memo else None
-    if found is not None:
-        doc, problems = decode_value(found)
-        return doc, problems
+def _read_files(texts: Sequence[tuple[str, str, bytes]], day_first: bool, memo: Memo | None,
+                jobs: int) -> list[tuple[Document | None, tuple[Diagnostic, ...]]]:
+    """Each diary file parsed (or as parsed before, for the same bytes), with its problems."""
+    keys = [fingerprint("doc", path, rel, hashlib.sha256(data).hexdigest(), day_first) for path, rel, data in texts]
+    stored = [memo.get("doc", key) if memo else None for key in keys]
+    out: list[tuple[Document | None, tuple[Diagnostic, ...]]] = []
+    for value in stored:
+        doc, problems = decode_value(value) if value is not None else (None, ())
+        out.append((doc, tuple(problems)))
+    missing = [i for i, value in enumerate(stored) if value is None]
+    for i, made in zip(missing, fork_map(lambda i: _read_file(*texts[i], day_first), missing, jobs, min_share=4)):
+        out[i] = made
+        if memo is not None:
+            memo.put("doc", keys[i], encode_value(made))
+    return out
+
+
+def _read_file(path: str, rel: str, data: bytes, day_first: bool) -> tuple[Document | None, tuple[Diagnostic, ...]]:
+    """One diary file parsed, or None for one that is no text, with its problems."""
     problems: tuple[Diagnostic, ...] = ()
     if is_notebook(rel):
         doc: Document | None = read_notebook(path, rel, data, day_first=day_first)
     else:
-        text, problems = text_of(path, data)
+        text, found = text_of(path, data)
+        problems = tuple(found)
         doc = None if text is None else parse_document(path, text, rel=rel, day_first=day_first)
-    if memo is not None:
-        memo.put("doc", key, encode_value((doc, problems)))
-    return doc, tuple(problems)
+    return doc, problems
 
 
-def _snippets_of(e: Entry, memo: Memo | None) -> tuple[tuple[Snippet, ...], tuple[Diagnostic, ...]]:
-    key = fingerprint("snippets", e)
-    found = memo.get("snippets", key) if memo else None
-    if found is not None:
-        snippets, problems = decode_value(found)
-        return snippets, problems
-    snippets, problems = entry_snippets(e)
-    if memo is not None:
-        memo.put("snippets", key, encode_value((snippets, problems)))
-    return snippets, tuple(problems)
+def _snippets_of(entries: Sequence[Entry], memo: Memo | None,
+                 jobs: int) -> list[tuple[tuple[Snippet, ...], tuple[Diagnostic, ...]]]:
+    """Each entry's snippets and their problems (or as found before, for the same entry)."""
+    keys = [fingerprint("snippets", e) for e in entries]
+    stored = [memo.get("snippets", key) if memo else None for key in keys]
+    out: list[tuple[tuple[Snippet, ...], tuple[Diagnostic, ...]]] = []
+    for value in stored:
+        snippets, problems = decode_value(value) if value is not None else ((), ())
+        out.append((snippets, tuple(problems)))
+    missing = [i for i, value in enumerate(stored) if value is None]
+    for i, made in zip(missing, fork_map(lambda i: entry_snippets(entries[i]), missing, jobs)):
+        out[i] = (made[0], tuple(made[1]))
+        if memo is not None:
+            memo.put("snippets", keys[i], encode_value(made))
+    return out
 
 
 def exec_settings(settings: Settings) -> ExecSettings:
@@ -177,25 +195,26 @@ def load_glossary(settings: Settings) -> tuple[Glossary, tuple[Diagnostic, ...],
 
 
 def site_model(journal: Journal, report: ExecReport, glossary: Glossary, diagnostics: Sequence[Diagnostic],
-               *, glossary_key: str = "", memo: Memo | None = None) -> SiteModel:
+               *, glossary_key: str = "", memo: Memo | None = None, jobs: int = 1) -> SiteModel:
     """Stage 3: everything the pages are made from, linked and counted."""
     entries = journal.entries
-    concepts: dict[str, tuple[str, ...]] = {}
-    words: dict[str, int] = {}
-    texts: dict[str, str] = {}
-    for e in entries:
-        key = fingerprint("derived", glossary_key, e.body, [s.code for s in e.snippets], e.tags)
-        found = memo.get("derived", key) if memo else None
-        if found is None:
-            text = plain_text(e.body)
-            found = [list(entry_concepts(e.body, [s.code for s in e.snippets], e.tags, glossary)), count_words_in(text), text]
-            if memo is not None:
-                memo.put("derived", key, found)
-        concepts[e.key], words[e.key], texts[e.key] = tuple(found[0]), int(found[1]), str(found[2])
+    keys = [fingerprint("concepts", glossary_key, e.body, [s.code for s in e.snippets], e.tags) for e in entries]
+    found = [memo.get("concepts", key) if memo else None for key in keys]
+    missing = [i for i, names in enumerate(found) if names is None]
+
+    def derive(i: int) -> list[str]:
+        e = entries[i]
+        return list(entry_concepts(e.body, [s.code for s in e.snippets], e.tags, glossary))
+
+    for i, names in zip(missing, fork_map(derive, missing, jobs)):
+        found[i] = names
+        if memo is not None:
+            memo.put("concepts", keys[i], names)
+    concepts = {e.key: tuple(names or ()) for e, names in zip(entries, found)}
     longest, current = streaks(e.date for e in entries)
     return SiteModel(
         lang=journal.lang, title=Strings(journal.lang)["journal"], entries=entries, documents=journal.documents,
-        results=report.results, words=words, texts=texts,
+        results=report.results,
         assets=frozenset(journal.assets), longest_streak=longest, current_streak=current, concepts=concepts,
         glossary=glossary, glossary_key=glossary_key, diagnostics=tuple(diagnostics),
     )
@@ -232,19 +251,32 @@ def build(settings: Settings, *, today: dt.date | None = None,
 def _build(settings: Settings, today: dt.date, progress: Callable[[int, int], None] | None, memo: Memo,
            kept: bool, stored: Path, started: float) -> BuildReport:
     """The build's stages in order, reusing what ``memo`` holds."""
-    journal = read_journal(settings, today=today, memo=memo)
+    journal = read_journal(settings, today=today, memo=memo, jobs=settings.jobs)
     report = run_snippets(journal, settings, today=today, progress=progress)
     glossary, glossary_problems, glossary_key = load_glossary(settings)
     diagnostics = [*journal.diagnostics, *glossary_problems, *report.diagnostics]
-    model = site_model(journal, report, glossary, diagnostics, glossary_key=glossary_key, memo=memo)
     previous = settings.out if settings.out.is_dir() else None
-    files, reuse, render_problems = render_site(model, memo, previous)
+    make_downloads, more_reuse = _downloads(settings, journal.entries, report.results, memo, previous)
+    downloads = Background(make_downloads, fork=settings.jobs > 1)  # made meanwhile: they need no page
+    try:
+        model = site_model(journal, report, glossary, diagnostics, glossary_key=glossary_key, memo=memo, jobs=settings.jobs)
+        files, reuse, render_problems = render_site(model, memo, previous, settings.jobs)
+    except BaseException:
+        downloads.cancel()
+        raise
     diagnostics.extend(render_problems)
-    more, more_reuse = _downloads(settings, model.entries, report.results, memo, previous)
-    files.update(more)
+    files.update(downloads.result())
     stored.unlink(missing_ok=True)  # never a memo that describes another site than the one on disk
-    write_site(settings.out, files, {f"files/{rel}": path for rel, path in journal.assets.items()}, [*reuse, *more_reuse])
-    memo.save(stored)
+    tmp = Memo.temporary(stored)
+    saving = Background(lambda: memo.write(tmp), fork=settings.jobs > 1 and len(files) > 200)  # written meanwhile
+    try:
+        write_site(settings.out, files, {f"files/{rel}": path for rel, path in journal.assets.items()}, [*reuse, *more_reuse])
+        saving.result()
+    except BaseException:
+        saving.cancel()
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, stored)  # only once the site it describes is in place
     if kept:
         memo.advance()
     return BuildReport(
@@ -256,8 +288,9 @@ def _build(settings: Settings, today: dt.date, progress: Callable[[int, int], No
 
 
 def _downloads(settings: Settings, entries: Sequence[Entry], results: Mapping[str, Result], memo: Memo,
-               previous: Path | None) -> tuple[dict[str, bytes], list[str]]:
-    """Notebook and script downloads: made anew only for entries and months whose inputs changed."""
+               previous: Path | None) -> tuple[Callable[[], dict[str, bytes]], list[str]]:
+    """Notebook and script downloads: a call that makes those whose entries or months changed (pure,
+    so it can run in another process), and the paths to take unchanged from the previous site."""
     setups, paths = referenced_files(entries)
     setup_code = {n: t for n in setups if (t := read_include(settings.snippets, f"{n}.py", f"setup={n}").text) is not None}
     included = {p: t for p in paths if (t := read_include(settings.snippets, p, f"file={p}").text) is not None}
@@ -266,15 +299,30 @@ def _downloads(settings: Settings, entries: Sequence[Entry], results: Mapping[st
         if e.snippets:
             groups.setdefault(f"entry:{e.key}", []).append(e)
             groups.setdefault(f"month:{e.date.year:04d}-{e.date.month:02d}", []).append(e)
-    files: dict[str, bytes] = {}
     reuse: list[str] = []
+    todo: list[tuple[str, str, list[str], list[Entry]]] = []  # kind, key, paths, entries
     for name, group in groups.items():
         kind, _, key = name.partition(":")
         wanted = [f"entries/{key}.ipynb", f"entries/{key}.py"] if kind == "entry" else [f"months/{key}.ipynb"]
         print_ = fingerprint("download", group, [results.get(s.id) for e in group for s in e.snippets], setup_code, included)
         if memo.unchanged(wanted, print_, previous):
             reuse.extend(wanted)
-            continue
-        made = download_files(group, results, setup_code=setup_code, included=included)
-        files.update({p: made[p] for p in wanted})
-    return files, reuse
+        else:
+            todo.append((kind, key, wanted, group))
+
+    def make() -> dict[str, bytes]:
+        parts: dict[str, tuple[Part, ...]] = {}  # each entry's body cut once, for its notebook, script and month
+        files: dict[str, bytes] = {}
+        for kind, key, wanted, group in todo:
+            for e in group:
+                if e.key not in parts:
+                    parts[e.key] = body_parts(e)
+            if kind == "entry":
+                e = group[0]
+                files[wanted[0]] = entry_notebook(e, results, setup_code=setup_code, included=included, parts=parts[e.key])
+                files[wanted[1]] = entry_script(e, setup_code=setup_code, included=included, parts=parts[e.key]).encode("utf-8")
+            else:
+                files[wanted[0]] = month_notebook(group, results, setup_code=setup_code, included=included, title=key, parts=parts)
+        return files
+
+    return make, reuse

@@ -294,6 +294,22 @@ def _parse(code: str) -> ast.Module | None:
     return None
 
 
+def _walk(tree: ast.AST) -> list[ast.AST]:
+    """Every node of ``tree`` in the order of ``ast.walk`` (breadth first), collected without its generators."""
+    nodes = [tree]
+    i = 0
+    while i < len(nodes):
+        node = nodes[i]
+        i += 1
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                nodes.append(value)
+            elif isinstance(value, list):
+                nodes.extend(item for item in value if isinstance(item, ast.AST))
+    return nodes
+
+
 class _CodeReader:
     """Walks one syntax tree, noting (line, column, order, concept) for every API it recognises."""
 
@@ -316,7 +332,7 @@ class _CodeReader:
         return None
 
     def read(self) -> tuple[str, ...]:
-        nodes = list(ast.walk(self.tree))
+        nodes = _walk(self.tree)
         for node in nodes:
             if isinstance(node, ast.Import):
                 for a in node.names:

@@ -164,12 +164,16 @@ class Glossary:
     ignored: frozenset[str] = frozenset()
 
     def get(self, name: str) -> Concept | None:
-        """The concept called ``name`` now or before a rename, if any."""
-        key = name_key(name)
+        """The concept called ``name`` now or before a rename, if any (the first, if several are)."""
+        return self._by_name.get(name_key(name))
+
+    @functools.cached_property
+    def _by_name(self) -> dict[str, Concept]:
+        index: dict[str, Concept] = {}
         for concept in self.concepts:
-            if key == name_key(concept.name) or any(key == name_key(n) for n in concept.former_names):
-                return concept
-        return None
+            for n in (concept.name, *concept.former_names):
+                index.setdefault(name_key(n), concept)
+        return index
 
     def display_name(self, name: str) -> str | None:
         """How a concept found elsewhere (code, tags) is shown: renamed, as is, or None if ignored."""

@@ -82,7 +82,12 @@ def highlight_code(code: str, lang: str) -> str:
 
 
 def _math(content: str, options: dict[str, Any]) -> str:
-    display = "block" if options.get("display_mode") else "inline"
+    return _mathml(content, "block" if options.get("display_mode") else "inline")
+
+
+@lru_cache(maxsize=4096)
+def _mathml(content: str, display: str) -> str:
+    """A formula as MathML, once per formula: a diary repeats its formulas, and converting is slow."""
     try:
         return latex_to_mathml(content, display=display)
     except Exception:  # the converter raises many types on odd input; show the source instead
@@ -204,10 +209,23 @@ def render_markdown(text: str, ctx: RenderContext) -> str:
     return md.render(text, {"tetrad": ctx})
 
 
+def render_markdown_and_text(text: str, ctx: RenderContext) -> tuple[str, str]:
+    """Markdown to an HTML fragment and its readable words (`plain_text`), from one parse."""
+    md = build_parser()
+    env = {"tetrad": ctx}
+    tokens = md.parse(text, env)
+    readable = _readable(tokens)  # before rendering: the link rules rewrite tokens as they go
+    return md.renderer.render(tokens, md.options, env), readable
+
+
 def plain_text(text: str) -> str:
     """The readable words of a piece of Markdown (no code blocks), for counting and search."""
+    return _readable(build_parser().parse(text))
+
+
+def _readable(tokens: list[Token]) -> str:
     out: list[str] = []
-    for tok in build_parser().parse(text):
+    for tok in tokens:
         if tok.type == "inline":
             for child in tok.children or []:
                 if child.type in ("text", "code_inline", "math_inline"):

@@ -8,8 +8,8 @@ damaged or foreign one is ignored. `build-site serve` keeps its memo in
 memory between rebuilds.
 
 Kinds of value: ``doc`` (a parsed diary file), ``snippets`` (an entry's
-blocks), ``derived`` (words, readable text and concepts of an entry),
-``body`` (an entry's rendered Markdown with the links it makes), and
+blocks), ``concepts`` (an entry's concepts), ``body`` (an entry's rendered
+Markdown with the links it makes and its readable text), and
 ``page`` (the fingerprint each site file was written from: an unchanged
 fingerprint lets the writer take the file from the previous site).
 """
@@ -30,7 +30,7 @@ from . import __version__
 from .model import Diagnostic, Document, Entry, Options, Snippet, Source
 
 _TYPES: dict[str, type[Any]] = {t.__name__: t for t in (Source, Diagnostic, Options, Snippet, Entry, Document)}
-KINDS = ("doc", "snippets", "derived", "body", "page")
+KINDS = ("doc", "snippets", "concepts", "body", "page")
 
 
 def fingerprint(*parts: object) -> str:
@@ -137,7 +137,15 @@ class Memo:
         self._old, self._new = self._new, {k: {} for k in KINDS}
 
     def save(self, path: Path) -> None:
-        data = {"version": self.version, **self._new}
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        tmp = self.temporary(path)
+        self.write(tmp)
         os.replace(tmp, path)
+
+    @staticmethod
+    def temporary(path: Path) -> Path:
+        """Where the memo for ``path`` is written before it is renamed into place."""
+        return path.with_name(f"{path.name}.{os.getpid()}.tmp")
+
+    def write(self, path: Path) -> None:
+        data = {"version": self.version, **self._new}
+        path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")

@@ -66,6 +66,9 @@ class Snippet:
     block's 1-based position in the entry). ``code`` is the block's text (or,
     with ``file=``, empty until the runner reads the file). ``expected_output``
     is the text of an ``output`` fence that directly follows the block.
+    ``span`` is where the block sits in its entry's body: its first line and
+    the line after it, or after its ``output`` fence (0-based, as
+    markdown-it counts); None for a notebook's block.
     """
 
     id: str
@@ -75,6 +78,7 @@ class Snippet:
     options: Options = Options()
     expected_output: str | None = None
     index: int = 1
+    span: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from babel.dates import get_day_names, get_month_names
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from . import __version__
 from .charts import heatmap_svg, line_svg
@@ -26,8 +27,9 @@ from .feed import FeedItem, atom_feed, sitemap
 from .i18n import Strings
 from .journal import journal_json, status_counts
 from .memo import Memo, fingerprint
-from .markdown import RenderContext, highlight_code, plain_text, render_markdown
+from .markdown import RenderContext, count_words_in, highlight_code, plain_text, render_markdown_and_text
 from .notebooks import fence_lines
+from .parallel import fork_map
 from .model import Diagnostic, Document, Entry, Result, Snippet, Source, Status
 from .search import Document as SearchDocument
 from .search import search_script
@@ -74,12 +76,10 @@ class SiteModel:
     entries: tuple[Entry, ...]  # sorted by date, keys unique
     documents: tuple[Document, ...]
     results: Mapping[str, Result]  # by snippet id
-    words: Mapping[str, int]  # by entry key
     assets: frozenset[str]  # diary-relative paths of non-Markdown files copied to files/
     longest_streak: int
     current_streak: int
     concepts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # by entry key
-    texts: Mapping[str, str] = field(default_factory=dict)  # readable words by entry key, for search
     glossary: Glossary | None = None
     glossary_key: str = ""  # a hash of the user's glossary file, which wiki-links resolve through
     diagnostics: tuple[Diagnostic, ...] = ()
@@ -107,8 +107,9 @@ def months_of(entries: Sequence[Entry], documents: Sequence[Document]) -> tuple[
 
 
 class _Renderer:
-    def __init__(self, model: SiteModel, memo: Memo | None = None, previous: Path | None = None) -> None:
+    def __init__(self, model: SiteModel, memo: Memo | None = None, previous: Path | None = None, jobs: int = 1) -> None:
         self.model = model
+        self.jobs = jobs
         self.memo = memo
         self.previous = previous
         self.reuse: list[str] = []
@@ -140,8 +141,10 @@ class _Renderer:
         self.tag_of = {x.name: x for x in self.tags}
         self.concept_of = {x.name: x for x in self.concepts}
         self.links_to: dict[str, set[str]] = {}  # target entry key -> keys of entries linking to it
-        self.links_from: dict[str, set[str]] = {}
         self.unresolved: list[Diagnostic] = []
+        self.texts: dict[str, str] = {}  # readable words of each entry, by key: found while rendering its body
+        self.words: dict[str, int] = {}
+        self.list_items: dict[tuple[str, bool], dict[str, str]] = {}  # by page depth and words shown: entry key -> <li>
 
     def _listings(self, names_by_key: Mapping[str, Sequence[str]], url_of: Callable[[str], str]) -> tuple[Listing, ...]:
         members: dict[str, list[Entry]] = {}
@@ -152,13 +155,17 @@ class _Renderer:
         return tuple(Listing(name, url_of(slugs[name]), tuple(members[name])) for name in sorted(members, key=str.casefold))
 
     # -- Markdown with the site's links --------------------------------------------------
-    def markdown(self, text: str, source: Source, page: str, snippets: Sequence[Snippet] = (), linker: Entry | None = None) -> str:
+    def markdown(self, text: str, source: Source, page: str, snippets: Sequence[Snippet] = (),
+                 linker: Entry | None = None) -> tuple[str, list[str], list[Diagnostic], str]:
+        """Markdown as HTML in ``page``, the keys of the entries it links to (for ``linker``'s
+        backlinks), its wiki-links to nothing, and its readable words (`plain_text`).
+        Changes nothing: it may run in a forked process."""
         by_line = fence_lines(linker) if linker is not None else {s.source.line: s for s in snippets}
+        linked: set[str] = set()
 
         def note_link(target: Entry) -> None:
             if linker is not None and target.key != linker.key:
-                self.links_to.setdefault(target.key, set()).add(linker.key)
-                self.links_from.setdefault(linker.key, set()).add(target.key)
+                linked.add(target.key)
 
         def resolve_link(target: str) -> str | None:
             if target in self.file_entry:
@@ -192,12 +199,19 @@ class _Renderer:
         ctx = RenderContext(source=source.path, first_line=source.line, expected_label=self.t["expected_output"],
                             base_dir=self.rel_of.get(source.path, "").rpartition("/")[0],
                             resolve_link=resolve_link, resolve_wiki=resolve_wiki, render_fence=render_fence)
-        out = render_markdown(text, ctx)
+        out, readable = render_markdown_and_text(text, ctx)
         lines = text.split("\n")
+        problems: list[Diagnostic] = []
         for target in ctx.unresolved_wiki:
             offset = next((i for i, line in enumerate(lines) if f"[[{target}" in line), 0)
-            self.unresolved.append(Diagnostic(Source(source.path, source.line + offset), f"wiki-link [[{target}]] points to no entry or concept"))
-        return out
+            problems.append(Diagnostic(Source(source.path, source.line + offset), f"wiki-link [[{target}]] points to no entry or concept"))
+        return out, sorted(linked), problems, readable
+
+    def fragment(self, text: str, source: Source, page: str) -> str:
+        """A preface or page as HTML; its wiki-links to nothing are noted."""
+        html, _, problems, _ = self.markdown(text, source, page)
+        self.unresolved.extend(problems)
+        return html
 
     def result(self, snippet: Snippet) -> Result:
         return self.model.results.get(snippet.id) or Result(Status.SKIPPED, note="not run")
@@ -212,12 +226,25 @@ class _Renderer:
 
     # -- pages ---------------------------------------------------------------------------
     def page(self, template: str, url: str, title: str, **values: object) -> bytes:
+        root = "../" * url.count("/")
         text = self.env.get_template(template).render(
-            t=self.t, lang=self.model.lang, site_title=self.model.title, title=title, root="../" * url.count("/"),
+            t=self.t, lang=self.model.lang, site_title=self.model.title, title=title, root=root,
             page_url=url, latest_month=self.months[-1] if self.months else None, generator=f"tetrad {__version__}",
-            **values,
+            entry_list=lambda entries, words=False: self.entry_list(entries, root, words), **values,
         )
         return text.encode("utf-8")
+
+    def entry_list(self, entries: Sequence[Entry], root: str, words: bool) -> Markup:
+        """A list of links to ``entries`` (with their word counts): each item is rendered once per page
+        depth, however many month, tag and concept pages list the entry."""
+        made = self.list_items.setdefault((root, words), {})
+        items: list[str] = []
+        for e in entries:
+            if e.key not in made:
+                made[e.key] = self.env.get_template("_entry_item.html").render(
+                    e=e, root=root, t=self.t, words=self.words if words else None)
+            items.append(made[e.key])
+        return Markup(f'<ol class="entry-list">\n{"".join(items)}</ol>')
 
     def world(self) -> str:
         """What every entry body's links depend on besides its own text: the targets that exist."""
@@ -226,22 +253,35 @@ class _Renderer:
             [(x.name, x.url) for x in self.concepts], [(x.name, x.url) for x in self.tags], sorted(self.model.assets),
         )
 
-    def body(self, e: Entry, world: str) -> tuple[str, str]:
-        """An entry's rendered Markdown and the key it is stored under; links it makes are noted either way."""
-        key = fingerprint(world, e, [self.result(s) for s in e.snippets])
-        found = self.memo.get("body", key) if self.memo else None
-        if found is not None:
+    def bodies(self, world: str) -> dict[str, tuple[str, str]]:
+        """Every entry's rendered Markdown and the key it is stored under; the links they make, and
+        each entry's readable text and word count (``texts``, ``words``), are noted.
+
+        Bodies the memo does not hold are rendered across ``jobs`` processes.
+        """
+        keys = {e.key: fingerprint(world, e, [self.result(s) for s in e.snippets]) for e in self.entries}
+        records = {e.key: self.memo.get("body", keys[e.key]) if self.memo else None for e in self.entries}
+        missing = [e for e in self.entries if records[e.key] is None]
+
+        def record(e: Entry) -> dict[str, object]:
+            html, links, problems, text = self.markdown(e.body, Source(e.source.path, e.body_line), entry_url(e), e.snippets, linker=e)
+            return {"html": html, "links": links, "wikis": [(d.source.line, d.message) for d in problems], "text": text}
+
+        for e, made in zip(missing, fork_map(record, missing, self.jobs)):
+            records[e.key] = made
+            if self.memo is not None:
+                self.memo.put("body", keys[e.key], made)
+        out: dict[str, tuple[str, str]] = {}
+        for e in self.entries:
+            found = records[e.key]
+            assert found is not None
             for target in found["links"]:
                 self.links_to.setdefault(target, set()).add(e.key)
             self.unresolved.extend(Diagnostic(Source(e.source.path, line), message) for line, message in found["wikis"])
-            return str(found["html"]), key
-        unresolved_before = len(self.unresolved)
-        html = self.markdown(e.body, Source(e.source.path, e.body_line), entry_url(e), e.snippets, linker=e)
-        if self.memo is not None:
-            links = sorted(self.links_from.get(e.key, ()))
-            wikis = [(d.source.line, d.message) for d in self.unresolved[unresolved_before:]]
-            self.memo.put("body", key, {"html": html, "links": links, "wikis": wikis})
-        return html, key
+            self.texts[e.key] = str(found["text"])
+            self.words[e.key] = count_words_in(self.texts[e.key])
+            out[e.key] = (str(found["html"]), keys[e.key])
+        return out
 
     def unchanged(self, url: str, *inputs: object) -> bool:
         """Whether the previous site's ``url`` was made from the same inputs (then it is taken as it is)."""
@@ -259,14 +299,15 @@ class _Renderer:
         out: dict[str, bytes] = {}
         entries = self.entries
         world = self.world()
-        rendered = {e.key: self.body(e, world) for e in entries}
+        rendered = self.bodies(world)
         bodies = {k: html for k, (html, _) in rendered.items()}
         by_key = {e.key: e for e in entries}
+        pages: list[tuple[str, str, dict[str, object]]] = []  # entry pages to render: url, title, values
         for i, e in enumerate(entries):
             url = entry_url(e)
             values = dict(
                 entry=e, body=bodies[e.key], date_text=self.t.date(e.date),
-                words=self.model.words.get(e.key, 0),
+                words=self.words.get(e.key, 0),
                 concepts=[self.concept_of[c] for c in self.model.concepts.get(e.key, ()) if c in self.concept_of],
                 tags=[self.tag_of[x] for x in e.tags if x in self.tag_of],
                 backlinks=sorted((by_key[k] for k in self.links_to.get(e.key, ())), key=lambda x: x.key),
@@ -279,26 +320,27 @@ class _Renderer:
                               [(x.name, x.url) for x in values["tags"]], [(b.key, b.date, b.title) for b in values["backlinks"]],  # type: ignore[attr-defined]
                               near, i > 0, i + 1 < len(entries)):
                 continue
-            out[url] = self.page("entry.html", url, e.title, **values)
+            pages.append((url, e.title, values))
+        out.update(zip((url for url, _, _ in pages), fork_map(lambda p: self.page("entry.html", *p[:2], **p[2]), pages, self.jobs)))
         for i, m in enumerate(self.months):
             near = [x.key for x in self.months[max(0, i - 1):i + 2]]
-            if self.unchanged(m.url, world, self._listed(m.entries), [self.model.words.get(e.key) for e in m.entries],
+            if self.unchanged(m.url, world, self._listed(m.entries), [self.words.get(e.key) for e in m.entries],
                               [(d.path, d.preface_line, d.preface) for d in m.prefaces], near, [bool(e.snippets) for e in m.entries]):
                 continue
-            prefaces = [(d, self.markdown(d.preface, Source(d.path, d.preface_line), m.url)) for d in m.prefaces]
+            prefaces = [(d, self.fragment(d.preface, Source(d.path, d.preface_line), m.url)) for d in m.prefaces]
             out[m.url] = self.page(
                 "month.html", m.url, self.t.month(m.first_day), month=m, prefaces=prefaces,
                 prev=self.months[i - 1] if i > 0 else None, next=self.months[i + 1] if i + 1 < len(self.months) else None,
-                words=self.model.words,
+                words=self.words,
             )
         pages = [d for d in self.model.documents if not d.entries]
         for d in pages:
             url = page_url(d)
-            out[url] = self.page("page.html", url, d.title, body=self.markdown(d.preface, Source(d.path, d.preface_line), url))
+            out[url] = self.page("page.html", url, d.title, body=self.fragment(d.preface, Source(d.path, d.preface_line), url))
         counts = status_counts(entries, self.model.results)
         out["index.html"] = self.page(
             "home.html", "index.html", self.model.title, latest=list(reversed(entries[-LATEST:])),
-            words=self.model.words, total_words=sum(self.model.words.values()), total_entries=len(entries),
+            words=self.words, total_words=sum(self.words.values()), total_entries=len(entries),
             counts=counts, pages=[(d, page_url(d)) for d in pages], years=self._years(),
             longest=self.model.longest_streak, current=self.model.current_streak,
         )
@@ -317,7 +359,7 @@ class _Renderer:
         out["assets/pygments.css"] = _pygments_css().encode("utf-8")
         out["sitemap.xml"] = sitemap([u for u in [*out, *self.reuse] if u.endswith(".html") and u != "404.html"])
         out["journal.json"] = journal_json(
-            entries, self.model.documents, self.model.results, self.model.concepts, self.model.words,
+            entries, self.model.documents, self.model.results, self.model.concepts, self.words,
             (self.model.longest_streak, self.model.current_streak), [*self.model.diagnostics, *self.unresolved],
         )
         return out, self.reuse
@@ -327,17 +369,19 @@ class _Renderer:
 
     def _listing_pages(self) -> dict[str, bytes]:
         out: dict[str, bytes] = {}
+        todo = [(x, kind) for kind, items in (("tags", self.tags), ("concepts", self.concepts)) for x in items
+                if not self.unchanged(x.url, self.model.lang, x.name, kind, self._listed(x.entries))]
+        made = fork_map(lambda job: self.page("listing.html", job[0].url, job[0].name, listing=job[0], kind=job[1]),
+                        todo, self.jobs, min_share=8)
+        out.update(zip((x.url for x, _ in todo), made))
         for kind, items in (("tags", self.tags), ("concepts", self.concepts)):
-            for x in items:
-                if not self.unchanged(x.url, self.model.lang, x.name, kind, self._listed(x.entries)):
-                    out[x.url] = self.page("listing.html", x.url, x.name, listing=x, kind=kind)
             index = f"{kind}/index.html"
             order = sorted(items, key=lambda x: (x.entries[0].date, x.name.casefold())) if kind == "concepts" else items
             out[index] = self.page("listing_index.html", index, self.t[kind], items=order, kind=kind)
         return out
 
     def _timeline_pages(self, counts: Mapping[str, int]) -> dict[str, bytes]:
-        entries, words = self.entries, self.model.words
+        entries, words = self.entries, self.words
         passing = [(e.date, sum(1 for s in e.snippets if self.result(s).status is Status.PASSED)) for e in entries]
         charts = [
             (self.t["entries"], line_svg(cumulative([(e.date, 1) for e in entries]), label=self.t["entries"], fmt_date=self.t.short_date)),
@@ -387,8 +431,7 @@ class _Renderer:
         return out
 
     def _search_documents(self) -> list[SearchDocument]:
-        texts = self.model.texts
-        docs = [SearchDocument(entry_url(e), e.title, self.t.date(e.date), texts[e.key] if e.key in texts else plain_text(e.body))
+        docs = [SearchDocument(entry_url(e), e.title, self.t.date(e.date), self.texts[e.key])
                 for e in self.entries]
         docs += [SearchDocument(page_url(d), d.title, "", plain_text(d.preface)) for d in self.model.documents if not d.entries]
         return docs
@@ -404,13 +447,15 @@ def _pygments_css() -> str:
     return f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark_rules}\n}}\n"
 
 
-def render_site(model: SiteModel, memo: Memo | None = None, previous: Path | None = None) -> tuple[dict[str, bytes], list[str], tuple[Diagnostic, ...]]:
+def render_site(model: SiteModel, memo: Memo | None = None, previous: Path | None = None,
+                jobs: int = 1) -> tuple[dict[str, bytes], list[str], tuple[Diagnostic, ...]]:
     """All files of the site (some left to take from ``previous``), and the warnings found while rendering.
 
     With a ``memo``, entry bodies and pages whose inputs are unchanged since the
     site in ``previous`` was built are not rendered again: the second list
-    names the pages to take from there.
+    names the pages to take from there. Entry bodies and pages are rendered
+    across ``jobs`` processes.
     """
-    renderer = _Renderer(model, memo, previous)
+    renderer = _Renderer(model, memo, previous, jobs)
     files, reuse = renderer.render()
     return files, reuse, tuple(renderer.unresolved)

@@ -142,7 +142,8 @@ def extract_snippets(
         parsed = parse_info(token.info)
         if parsed is None:
             if _is_output_of(token, i, last_index, last_end, lines) and snippets[-1].expected_output is None:
-                snippets[-1] = dataclasses.replace(snippets[-1], expected_output=token.content)
+                start = snippets[-1].span[0] if snippets[-1].span else token.map[0]
+                snippets[-1] = dataclasses.replace(snippets[-1], expected_output=token.content, span=(start, token.map[1]))
             continue
         lang, options, option_problems = parsed
         source = Source(path, body_line + token.map[0])
@@ -156,6 +157,7 @@ def extract_snippets(
                 code=token.content,
                 options=options,
                 index=n,
+                span=(token.map[0], token.map[1]),
             )
         )
         last_index, last_end = i, token.map[1]
@@ -167,6 +169,11 @@ def _is_output_of(token: Token, i: int, last_index: int, last_end: int, lines: l
     if token.info.split()[:1] != [OUTPUT_LANG] or last_index != i - 1 or token.map is None:
         return False
     return not any(line.strip() for line in lines[last_end : token.map[0]])
+
+
+def _option_values(options: Options) -> dict[str, object]:
+    """An entry's options by field name (what ``dataclasses.asdict`` gives for these flat values, faster)."""
+    return {f.name: getattr(options, f.name) for f in dataclasses.fields(options)}
 
 
 def cache_key(
@@ -193,7 +200,7 @@ def cache_key(
                 "id": s.id,
                 "lang": s.lang,
                 "code": s.code,
-                "options": dataclasses.asdict(s.options),
+                "options": _option_values(s.options),
                 "expected_output": s.expected_output,
             }
             for s in snippets

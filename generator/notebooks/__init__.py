@@ -13,13 +13,14 @@ Modules, in the order data flows: `cells` (a cell as Markdown), `reader`
 `outputs` (a result as cell outputs), `writer` (notebooks), `script`.
 """
 
-from generator.notebooks.fences import block_origin, body_parts, entry_snippets, fence_lines
+from generator.notebooks.fences import Part, block_origin, body_parts, entry_snippets, fence_lines
 from generator.notebooks.reader import NOTEBOOK_SUFFIX, is_notebook, read_notebook
 from generator.notebooks.script import entry_script
 from generator.notebooks.writer import download_files, entry_notebook, month_notebook, referenced_files
 
 __all__ = [
     "NOTEBOOK_SUFFIX",
+    "Part",
     "block_origin",
     "body_parts",
     "download_files",

@@ -80,7 +80,6 @@ def body_parts(entry: Entry) -> tuple[Part, ...]:
     list cuts the list there.
     """
     lines = entry.body.split("\n")
-    tokens = _md.parse(entry.body)
     parts: list[Part] = []
     cursor = 0
     snippets = iter(entry.snippets)
@@ -90,6 +89,16 @@ def body_parts(entry: Entry) -> tuple[Part, ...]:
         if text:
             parts.append(Part(prose=text))
 
+    if entry.snippets and all(s.span is not None for s in entry.snippets):  # where extract_snippets found them
+        for snippet in entry.snippets:
+            start, end = snippet.span or (0, 0)
+            if start >= cursor:
+                prose(start)
+            parts.append(Part(snippet=snippet))
+            cursor = max(cursor, end)
+        prose(len(lines))
+        return tuple(parts)
+    tokens = _md.parse(entry.body)
     for i, token in enumerate(tokens):
         if token.type != "fence" or token.map is None or token.map[0] < cursor or parse_info(token.info) is None:
             continue

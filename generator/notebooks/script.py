@@ -12,11 +12,11 @@ to raise (``raises=``) are commented out, so the script runs to its end.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
 from generator.model import Entry, Snippet
-from generator.notebooks.fences import body_parts, runnable_code
+from generator.notebooks.fences import Part, body_parts, runnable_code
 from generator.notebooks.reader import is_notebook
 from generator.notebooks.writer import START_PYTHON
 
@@ -40,11 +40,13 @@ def _cell(title: str, code: str, why: str) -> list[str]:
 
 def entry_script(
     entry: Entry, *, setup_code: Mapping[str, str] = _EMPTY, included: Mapping[str, str] = _EMPTY,
+    parts: Sequence[Part] | None = None,
 ) -> str:
     """The entry as a runnable ``.py`` script: its blocks in order, its prose as comments.
 
     ``setup_code`` maps a ``setup=`` name to the code of ``snippets/NAME.py``,
-    ``included`` a ``file=`` path to the file's text.
+    ``included`` a ``file=`` path to the file's text; ``parts`` is the entry's
+    `body_parts`, when the caller has them already.
     """
     sessions = sorted({s.options.session for s in entry.snippets if s.options.session})
     head = [
@@ -54,7 +56,7 @@ def entry_script(
     if sessions:
         head.append(f"# Blocks of session {', '.join(sessions)} ran in a namespace of their own; here they share one.")
     chunks: list[list[str]] = [head, ["# %% start", START_PYTHON]]
-    for part in body_parts(entry):
+    for part in body_parts(entry) if parts is None else parts:
         if part.snippet is None:
             chunks.append(["# %% [markdown]", *_comment(part.prose)])
             continue

@@ -21,13 +21,14 @@ them, so a downloaded notebook put back in the diary reads as the entry.
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
 from generator.model import Entry, Result, Snippet
 from generator.notebooks.cells import GENERATED
-from generator.notebooks.fences import body_parts, runnable_code
+from generator.notebooks.fences import Part, body_parts, runnable_code
 from generator.notebooks.outputs import cell_id, code_cell, ran
 from generator.urls import entry_url, month_key, month_url
 
@@ -88,13 +89,17 @@ def _setup_cell(snippet: Snippet, setup_code: Mapping[str, str]) -> dict[str, An
 def entry_cells(
     entry: Entry, results: Mapping[str, Result], counter: Iterator[int], *,
     setup_code: Mapping[str, str], included: Mapping[str, str], reset: bool = False,
+    parts: Sequence[Part] | None = None,
 ) -> list[dict[str, Any]]:
-    """The entry's prose and snippets as cells; ``counter`` numbers the blocks that ran."""
+    """The entry's prose and snippets as cells; ``counter`` numbers the blocks that ran.
+
+    ``parts`` is the entry's `body_parts`, when the caller has them already.
+    """
     cells: list[dict[str, Any]] = []
     if entry.snippets:
         start = f"%reset -f\n{START}" if reset else START
         cells.append(_generated_code(f"{entry.key}-start", start, {"start": entry.key}))
-    for n, part in enumerate(body_parts(entry), start=1):
+    for n, part in enumerate(body_parts(entry) if parts is None else parts, start=1):
         if part.snippet is None:
             cells.append(_markdown(f"{entry.key}-text-{n}", part.prose))
             continue
@@ -112,23 +117,49 @@ def _heading(entry: Entry, level: str) -> dict[str, Any]:
     return _markdown(f"{entry.key}-heading", text, generated=True)
 
 
-def _write(cells: list[dict[str, Any]], tetrad: Mapping[str, Any], title: str) -> bytes:
-    import nbformat
-    from nbformat.v4.nbjson import writes
+_SPLIT_MIMES = ("application/javascript", "image/svg+xml")
 
+
+def _split_bundle(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v.splitlines(True) if isinstance(v, str) and (k.startswith("text/") or k in _SPLIT_MIMES) else v
+            for k, v in data.items()}
+
+
+def _split_lines(cell: Mapping[str, Any]) -> dict[str, Any]:
+    """A cell as nbformat writes it: multi-line text as lists of lines, so diffs stay line-based."""
+    out = dict(cell)
+    if isinstance(out.get("source"), str):
+        out["source"] = out["source"].splitlines(True)
+    if out.get("cell_type") == "code":
+        outputs = []
+        for o in out.get("outputs", ()):
+            o = dict(o)
+            if o.get("output_type") in ("execute_result", "display_data"):
+                o["data"] = _split_bundle(o.get("data", {}))
+            elif o.get("output_type") == "stream" and isinstance(o.get("text"), str):
+                o["text"] = o["text"].splitlines(True)
+            outputs.append(o)
+        out["outputs"] = outputs
+    return out
+
+
+def _write(cells: list[dict[str, Any]], tetrad: Mapping[str, Any], title: str) -> bytes:
+    """The notebook's bytes, exactly as ``nbformat.writes`` gives them (sorted keys, indent 1, lines
+    split), written with `json` directly: nbformat copies and converts the whole notebook first,
+    which costs more than making it."""
     nb = {
         "nbformat": 4,
         "nbformat_minor": 5,
         "metadata": {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}, "title": title, "tetrad": dict(tetrad)},
-        "cells": cells,
+        "cells": [_split_lines(c) for c in cells],
     }
-    text: str = writes(nbformat.from_dict(nb))  # type: ignore[no-untyped-call]
+    text = json.dumps(nb, indent=1, sort_keys=True, separators=(",", ": "), ensure_ascii=False)
     return (text + "\n").encode("utf-8")
 
 
 def entry_notebook(
     entry: Entry, results: Mapping[str, Result], *,
-    setup_code: Mapping[str, str] = _EMPTY, included: Mapping[str, str] = _EMPTY,
+    setup_code: Mapping[str, str] = _EMPTY, included: Mapping[str, str] = _EMPTY, parts: Sequence[Part] | None = None,
 ) -> bytes:
     """The entry as a notebook: its prose, its snippets with their captured outputs.
 
@@ -136,7 +167,8 @@ def entry_notebook(
     ``included`` maps a ``file=`` path to the file's text. The metadata keeps
     the date, title and tags under ``tetrad``, as `read_notebook` reads them.
     """
-    cells = [_heading(entry, "#"), *entry_cells(entry, results, itertools.count(1), setup_code=setup_code, included=included)]
+    cells = [_heading(entry, "#"), *entry_cells(entry, results, itertools.count(1), setup_code=setup_code,
+                                                 included=included, parts=parts)]
     own = {"date": entry.date.isoformat(), "title": entry.title, "tags": list(entry.tags), "entry": entry.key,
            "source": str(entry.source)}
     if entry.time is not None:
@@ -147,6 +179,7 @@ def entry_notebook(
 def month_notebook(
     entries: Sequence[Entry], results: Mapping[str, Result], *,
     setup_code: Mapping[str, str] = _EMPTY, included: Mapping[str, str] = _EMPTY, title: str | None = None,
+    parts: Mapping[str, Sequence[Part]] | None = None,
 ) -> bytes:
     """The entries (a month's) in one notebook: a heading cell per entry, then its prose and snippets.
 
@@ -160,7 +193,8 @@ def month_notebook(
     started = False
     for entry in entries:
         cells.append(_heading(entry, "##"))
-        cells += entry_cells(entry, results, counter, setup_code=setup_code, included=included, reset=started)
+        cells += entry_cells(entry, results, counter, setup_code=setup_code, included=included, reset=started,
+                             parts=parts.get(entry.key) if parts else None)
         started = started or bool(entry.snippets)
     return _write(cells, {"months": months, "entries": [e.key for e in entries]}, name)
 
@@ -175,14 +209,18 @@ def download_files(
 
     files: dict[str, bytes] = {}
     by_month: dict[str, list[Entry]] = {}
+    parts: dict[str, tuple[Part, ...]] = {}
     for entry in entries:
         if not entry.snippets:
             continue
         stem = entry_url(entry).removesuffix(".html")
-        files[f"{stem}.ipynb"] = entry_notebook(entry, results, setup_code=setup_code, included=included)
-        files[f"{stem}.py"] = entry_script(entry, setup_code=setup_code, included=included).encode("utf-8")
+        parts[entry.key] = body_parts(entry)
+        files[f"{stem}.ipynb"] = entry_notebook(entry, results, setup_code=setup_code, included=included,
+                                                parts=parts[entry.key])
+        files[f"{stem}.py"] = entry_script(entry, setup_code=setup_code, included=included,
+                                           parts=parts[entry.key]).encode("utf-8")
         by_month.setdefault(month_key(entry.date), []).append(entry)
     for key, items in by_month.items():
         files[f"{month_url(key).removesuffix('.html')}.ipynb"] = month_notebook(
-            items, results, setup_code=setup_code, included=included, title=key)
+            items, results, setup_code=setup_code, included=included, title=key, parts=parts)
     return files

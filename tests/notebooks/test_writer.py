@@ -151,3 +151,23 @@ def test_block_origin_points_tracebacks_at_the_cell() -> None:
     markdown, notebook = FRAGMENTS.snippets[0], make_entry("2022-02-06", "```python\n1\n```\n", "diary/x.ipynb").snippets[0]
     assert block_origin(markdown) == ("diary/2022-01.md", 12)
     assert block_origin(notebook) == ("diary/x.ipynb, cell 10", 0)
+
+
+def test_cutting_a_body_at_the_blocks_spans_equals_cutting_it_by_parsing_again() -> None:
+    import dataclasses
+
+    from generator.build import Settings, read_journal
+    from generator.notebooks import body_parts
+    from tests.conftest import FIXTURES, ROOT
+
+    checked = 0
+    for diary in (ROOT / "diary", FIXTURES / "diaries" / "mixed", FIXTURES / "diaries" / "faults"):
+        for entry in read_journal(Settings(diary=diary, execute=False), today=dt.date(2030, 1, 1)).entries:
+            if not entry.snippets or entry.snippets[0].span is None:
+                continue
+            parsed = dataclasses.replace(entry, snippets=tuple(dataclasses.replace(s, span=None) for s in entry.snippets))
+            strip = [dataclasses.replace(p, snippet=None) if p.snippet else p for p in body_parts(entry)]
+            assert strip == [dataclasses.replace(p, snippet=None) if p.snippet else p for p in body_parts(parsed)], entry.key
+            assert [p.snippet.id for p in body_parts(entry) if p.snippet] == [s.id for s in entry.snippets]
+            checked += 1
+    assert checked >= 10

@@ -281,3 +281,13 @@ def test_empty_user_glossary() -> None:
 def test_user_terms_win_over_builtin_ones() -> None:
     user, _ = parse_user_glossary("Mini-batch: [батч]\n", "diary/glossary.yml")
     assert concepts_in_text("батчи", merge(builtin_glossary(), user)) == ("Mini-batch",)
+
+
+def test_the_code_reader_visits_nodes_in_ast_walk_order() -> None:
+    import ast
+
+    from generator.concepts import _walk
+
+    code = "import torch\nclass Net(torch.nn.Module):\n    def forward(self, x):\n        return torch.nn.functional.relu(x[0] + 1)\n"
+    tree = ast.parse(code)
+    assert [id(n) for n in _walk(tree)] == [id(n) for n in ast.walk(tree)]
