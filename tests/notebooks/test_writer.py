@@ -171,3 +171,18 @@ def test_cutting_a_body_at_the_blocks_spans_equals_cutting_it_by_parsing_again()
             assert [p.snippet.id for p in body_parts(entry) if p.snippet] == [s.id for s in entry.snippets]
             checked += 1
     assert checked >= 10
+
+
+def test_notebooks_are_written_byte_for_byte_as_nbformat_writes_them() -> None:
+    import nbformat
+
+    entry = make_entry("2022-02-03", "Два блока:\n\n```python\nprint(1)\nprint(2)\n```\n\nи ещё\n\n```python\nx\n```\n")
+    svg = {"output_type": "display_data", "metadata": {},
+           "data": {"image/svg+xml": "<svg>\n<g/>\n</svg>", "text/html": "<b>a</b>\n<i>b</i>", "application/json": {"a": [1, 2]}}}
+    results = {"2022-02-03-1": Result(Status.PASSED, stdout="1\n2\n", stderr="w\nx\n", shown="'a\\nb'", outputs=(svg,)),
+               "2022-02-03-2": FAILED}
+    for made in (entry_notebook(entry, results, setup_code=SETUP, included=INCLUDED),
+                 month_notebook([FRAGMENTS, entry], results, setup_code=SETUP, included=INCLUDED)):
+        nb = nbformat.reads(made.decode("utf-8"), as_version=4)
+        nbformat.validate(nb)
+        assert made == (nbformat.writes(nb) + "\n").encode("utf-8")
