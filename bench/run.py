@@ -43,6 +43,7 @@ from pathlib import Path
 
 from bench import diary as synthetic
 from bench import report
+from bench.serve import Rebuild, ServeFailed, serve_rebuilds
 from bench.measure import (
     CommandFailed,
     Run,
@@ -70,6 +71,7 @@ class Plan:
     nb_entries: int  # entries run through nbclient
     layout: str
     long_s: float = 20.0  # a measurement whose first run takes this long is not repeated
+    serve_edits: int = 5  # text edits, then as many code edits, while serve runs
     quiet_wait_s: float = 60.0  # before each group, wait this long at most for other work to stop
 
 
@@ -82,6 +84,7 @@ class Results:
     nb_seconds: list[float] = field(default_factory=list)
     facts: dict[str, str] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
+    serve: list[Rebuild] = field(default_factory=list)  # build-site serve's rebuilds, in order
 
 
 def build_site_command() -> list[str]:
@@ -102,6 +105,34 @@ def check_all_passed(name: str, result: Run, expected: int, res: Results) -> Non
     snippets, statuses, _, _ = summary_counts(result.stdout)
     if statuses != f"{expected} passed" or snippets != expected:
         res.failures.append(f"{name}: expected {expected} passed, got: {result.stdout.strip()}\n{result.stderr[-3000:]}")
+
+
+def default_work() -> Path | None:
+    """/dev/shm where it is a memory file system with room: this machine's disk takes from 0.03 to 0.6 ms
+    to create a file, varying minute to minute, and every tool here creates thousands; in memory the
+    figures measure the tools, not the disk's mood. None: the temporary folder."""
+    shm = Path("/dev/shm")
+    try:
+        if file_system(shm) == "tmpfs" and shutil.disk_usage(shm).free > 4 * 2**30:
+            return shm
+    except OSError:
+        pass
+    return None
+
+
+def file_system(path: Path) -> str:
+    """The type of the file system holding ``path``, from /proc/mounts (the longest matching mount point)."""
+    best, kind = "", "unknown"
+    try:
+        mounts = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return kind
+    target = str(path.resolve())
+    for line in mounts:
+        fields = line.split()
+        if len(fields) >= 3 and (target == fields[1] or target.startswith(fields[1].rstrip("/") + "/")) and len(fields[1]) >= len(best):
+            best, kind = fields[1], fields[2]
+    return kind
 
 
 def fresh_copy(template: Path, work: Path, name: str) -> Path:
@@ -190,7 +221,11 @@ def measure_all(plan: Plan, work: Path, res: Results, log: Callable[[str], None]
         return once
 
     def minimal(folder: Path) -> Callable[[int], Run]:
-        return lambda i: run([py, str(BENCH / "minimal.py"), "diary", str(work / f"minimal-{folder.name}")], folder)
+        def once(i: int) -> Run:
+            out = work / f"minimal-{folder.name}"
+            shutil.rmtree(out, ignore_errors=True)  # files made anew, as tetrad's are
+            return run([py, str(BENCH / "minimal.py"), "diary", str(out)], folder)
+        return once
 
     def notebooks(i: int) -> Run:
         got = run([py, str(BENCH / "notebooks.py"), str(blocks), "--entries", str(plan.nb_entries)], work)
@@ -222,6 +257,16 @@ def measure_all(plan: Plan, work: Path, res: Results, log: Callable[[str], None]
 
     measure([("rebuild-text", edited("text")), ("rebuild-code", edited("code"))])
 
+    # (5) the same edits while `build-site serve` runs (its memo kept in memory), as serve reports them
+    edits = [("text", 100 + i) for i in range(plan.serve_edits)] + [("code", 200 + i) for i in range(plan.serve_edits)]
+    if not wait_until_quiet(plan.quiet_wait_s, log) and plan.quiet_wait_s:
+        res.facts["busy"] = res.facts.get("busy", "") + " serve"
+    try:
+        res.serve[:] = serve_rebuilds(build, big_built, env, plan.layout, big // 2, edits)
+    except ServeFailed as exc:
+        raise CommandFailed(f"build-site serve: {exc}") from exc
+    log("serve rebuilds: " + ", ".join(f"{r.kind} {r.seconds:.2f} s ({r.ran} run)" for r in res.serve))
+
     # (6) render only, with the results the cold builds stored, at 1 entry (the fixed cost), N and the big N
     small_built = max(work.glob(f"cold-{n}-{nproc}-*"))
     measure([(f"{tool}-{size}", make(folder))
@@ -235,6 +280,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--layout", choices=("month", "day"), default="month", help="diary layout (default: month)")
     parser.add_argument("--doc", type=Path, default=None, help="where to write the results (default: docs/benchmarks.md; none with --quick)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (printed)")
+    parser.add_argument("--work", type=Path, default=None,
+                        help="where to make the work folder (default: /dev/shm when it is a memory file system "
+                             "with 4 GB free, else the temporary folder)")
     parser.add_argument("--quiet-wait", type=float, default=None, metavar="SECONDS",
                         help="before each group of measurements, wait at most this long for the machine's other work "
                              "to stop (default: 60; 0, never, with --quick)")
@@ -249,7 +297,8 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     about = machine()
-    work = Path(tempfile.mkdtemp(prefix="tetrad-bench-"))
+    work = Path(tempfile.mkdtemp(prefix="tetrad-bench-", dir=args.work or default_work()))
+    about["work folder"] = f"{work.parent} ({file_system(work)})"
     res = Results(plan)
 
     def log(message: str) -> None:

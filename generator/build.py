@@ -9,6 +9,7 @@ folder's lock, so a second build at once fails before it runs anything.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import os
 import time
@@ -24,9 +25,7 @@ from .execute import ExecReport, ExecSettings, execute_entries
 from .i18n import LANGUAGES, Strings, detect_language
 from .markdown import plain_text
 from .memo import Memo, fingerprint
-from .memo import decode as decode_value
-from .memo import encode as encode_value
-from .model import Diagnostic, Document, Entry, Result, Snippet
+from .model import Diagnostic, Document, Entry, Result, Snippet, Source
 from .parallel import Background, fork_map
 from .journal import status_counts
 from .render import SiteModel, render_site
@@ -78,6 +77,7 @@ class Journal:
     assets: Mapping[str, Path]
     lang: str
     diagnostics: tuple[Diagnostic, ...]
+    digests: Mapping[str, str] = field(default_factory=dict)  # a hash of each entry, by key
 
 
 def read_journal(settings: Settings, *, today: dt.date | None = None, memo: Memo | None = None, jobs: int = 1) -> Journal:
@@ -91,12 +91,14 @@ def read_journal(settings: Settings, *, today: dt.date | None = None, memo: Memo
         raise UsageError(f"nothing to build: no Markdown files in {settings.diary.as_posix()}")
     diagnostics: list[Diagnostic] = list(found.diagnostics)
     documents: list[Document] = []
-    for doc, problems in _read_files(found.texts, settings.day_first, memo, jobs):
+    origin: dict[Source, str] = {}  # each entry's file key and place in it: what the entry is made from
+    for doc, problems, key in _read_files(found.texts, settings.day_first, memo, jobs):
         diagnostics.extend(problems)
         if doc is None:
             continue
         diagnostics.extend(doc.diagnostics)
         documents.append(doc)
+        origin.update((e.source, f"{key}:{i}") for i, e in enumerate(doc.entries))
     if not documents:
         first = min(diagnostics, key=lambda d: d.source)
         raise UsageError(f"nothing to build: no Markdown file in {settings.diary.as_posix()} has text ({first})")
@@ -104,34 +106,43 @@ def read_journal(settings: Settings, *, today: dt.date | None = None, memo: Memo
     entries_read = [e for d in documents for e in d.entries]
     sample = [d.preface for d in documents[:20]] + [e.body for e in entries_read[:50]]
     # The first 64 kB tell the language as well as all of it, and a 20 MB entry would take seconds to read as text.
-    lang = settings.lang or detect_language(plain_text("\n\n".join(sample)[:65536]))
+    lang = settings.lang or _language("\n\n".join(sample)[:65536])
     if lang not in LANGUAGES:
         raise UsageError(f"unknown --lang {lang}; choose one of {', '.join(LANGUAGES)}")
     t = Strings(lang)
     entries: list[Entry] = []
     keyed = assign_keys([e for d in documents for e in d.entries])
     diagnostics.extend(entry_warnings(keyed, today or dt.date.today()))
-    for e, (snippets, problems) in zip(keyed, _snippets_of(keyed, memo, jobs)):
+    keys = [fingerprint("snippets", origin[e.source], e.key) for e in keyed]  # the entry as read, keyed
+    digests: dict[str, str] = {}
+    for e, key, (snippets, problems) in zip(keyed, keys, _snippets_of(keyed, keys, memo, jobs)):
         diagnostics.extend(problems)
         entries.append(replace(e, title=e.title or t.date(e.date), snippets=snippets))
-    return Journal(tuple(documents), tuple(entries), found.assets, lang, tuple(diagnostics))
+        digests[e.key] = fingerprint(key, entries[-1].title)  # its snippets follow from the rest
+    return Journal(tuple(documents), tuple(entries), found.assets, lang, tuple(diagnostics), digests)
+
+
+@functools.lru_cache(maxsize=4)
+def _language(sample: str) -> str:
+    """The language of a sample of the diary's Markdown (the same sample in every rebuild of `serve`)."""
+    return detect_language(plain_text(sample))
 
 
 def _read_files(texts: Sequence[tuple[str, str, bytes]], day_first: bool, memo: Memo | None,
-                jobs: int) -> list[tuple[Document | None, tuple[Diagnostic, ...]]]:
-    """Each diary file parsed (or as parsed before, for the same bytes), with its problems."""
+                jobs: int) -> list[tuple[Document | None, tuple[Diagnostic, ...], str]]:
+    """Each diary file parsed (or as parsed before, for the same bytes), with its problems and the
+    key it is stored under (a hash of what it was parsed from)."""
     keys = [fingerprint("doc", path, rel, hashlib.sha256(data).hexdigest(), day_first) for path, rel, data in texts]
-    stored = [memo.get("doc", key) if memo else None for key in keys]
-    out: list[tuple[Document | None, tuple[Diagnostic, ...]]] = []
-    for value in stored:
-        doc, problems = decode_value(value) if value is not None else (None, ())
-        out.append((doc, tuple(problems)))
+    stored = [memo.get_model("doc", key) if memo else None for key in keys]
+    out: list[tuple[Document | None, tuple[Diagnostic, ...]]] = [
+        (value[0], tuple(value[1])) if value is not None else (None, ()) for value in stored
+    ]
     missing = [i for i, value in enumerate(stored) if value is None]
     for i, made in zip(missing, fork_map(lambda i: _read_file(*texts[i], day_first), missing, jobs, min_share=4)):
         out[i] = made
         if memo is not None:
-            memo.put("doc", keys[i], encode_value(made))
-    return out
+            memo.put_model("doc", keys[i], made)
+    return [(doc, problems, key) for (doc, problems), key in zip(out, keys)]
 
 
 def _read_file(path: str, rel: str, data: bytes, day_first: bool) -> tuple[Document | None, tuple[Diagnostic, ...]]:
@@ -146,21 +157,25 @@ def _read_file(path: str, rel: str, data: bytes, day_first: bool) -> tuple[Docum
     return doc, problems
 
 
-def _snippets_of(entries: Sequence[Entry], memo: Memo | None,
+def _snippets_of(entries: Sequence[Entry], keys: Sequence[str], memo: Memo | None,
                  jobs: int) -> list[tuple[tuple[Snippet, ...], tuple[Diagnostic, ...]]]:
-    """Each entry's snippets and their problems (or as found before, for the same entry)."""
-    keys = [fingerprint("snippets", e) for e in entries]
-    stored = [memo.get("snippets", key) if memo else None for key in keys]
-    out: list[tuple[tuple[Snippet, ...], tuple[Diagnostic, ...]]] = []
-    for value in stored:
-        snippets, problems = decode_value(value) if value is not None else ((), ())
-        out.append((snippets, tuple(problems)))
+    """Each entry's snippets and their problems (or as found before, for the same entry, by its key)."""
+    stored = [memo.get_model("snippets", key) if memo else None for key in keys]
+    out: list[tuple[tuple[Snippet, ...], tuple[Diagnostic, ...]]] = [
+        (tuple(value[0]), tuple(value[1])) if value is not None else ((), ()) for value in stored
+    ]
     missing = [i for i, value in enumerate(stored) if value is None]
     for i, made in zip(missing, fork_map(lambda i: entry_snippets(entries[i]), missing, jobs)):
         out[i] = (made[0], tuple(made[1]))
         if memo is not None:
-            memo.put("snippets", keys[i], encode_value(made))
+            memo.put_model("snippets", keys[i], out[i])
     return out
+
+
+def entry_prints(entries: Sequence[Entry], results: Mapping[str, Result], digests: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A hash of each entry (text, place, snippets) with its snippets' results, by key: hashed once,
+    for every memo key that depends on a whole entry. ``digests`` are the journal's hashes of the entries."""
+    return {e.key: fingerprint((digests or {}).get(e.key) or e, [results.get(s.id) for s in e.snippets]) for e in entries}
 
 
 def exec_settings(settings: Settings) -> ExecSettings:
@@ -195,10 +210,12 @@ def load_glossary(settings: Settings) -> tuple[Glossary, tuple[Diagnostic, ...],
 
 
 def site_model(journal: Journal, report: ExecReport, glossary: Glossary, diagnostics: Sequence[Diagnostic],
-               *, glossary_key: str = "", memo: Memo | None = None, jobs: int = 1) -> SiteModel:
+               *, glossary_key: str = "", memo: Memo | None = None, jobs: int = 1,
+               prints: Mapping[str, str] | None = None) -> SiteModel:
     """Stage 3: everything the pages are made from, linked and counted."""
     entries = journal.entries
-    keys = [fingerprint("concepts", glossary_key, e.body, [s.code for s in e.snippets], e.tags) for e in entries]
+    keys = [fingerprint("concepts", glossary_key, e.body, [s.code for s in e.snippets], e.tags) for e in entries] \
+        if prints is None else [fingerprint("concepts", glossary_key, prints[e.key]) for e in entries]
     found = [memo.get("concepts", key) if memo else None for key in keys]
     missing = [i for i, names in enumerate(found) if names is None]
 
@@ -217,6 +234,7 @@ def site_model(journal: Journal, report: ExecReport, glossary: Glossary, diagnos
         results=report.results,
         assets=frozenset(journal.assets), longest_streak=longest, current_streak=current, concepts=concepts,
         glossary=glossary, glossary_key=glossary_key, diagnostics=tuple(diagnostics),
+        prints=prints if prints is not None else entry_prints(entries, report.results),
     )
 
 
@@ -226,13 +244,15 @@ def memo_path(out: Path) -> Path:
 
 
 def build(settings: Settings, *, today: dt.date | None = None,
-          progress: Callable[[int, int], None] | None = None, memo: Memo | None = None) -> BuildReport:
+          progress: Callable[[int, int], None] | None = None, memo: Memo | None = None, persist: bool = True) -> BuildReport:
     """Read, run, render, write: the whole `build-site`.
 
     Each stage reuses from ``memo`` (by default the one the previous build left
     beside the site) what its unchanged inputs gave last time, so a rebuild
     after one edit parses, runs and renders only what that edit touched; the
-    site is the same, byte for byte, as a clean build's.
+    site is the same, byte for byte, as a clean build's. With ``persist=False``
+    (`build-site serve`, which keeps its memo in memory and saves it when it
+    stops) the memo is not written beside the site.
     """
     started = time.perf_counter()
     today = today or dt.date.today()
@@ -242,41 +262,47 @@ def build(settings: Settings, *, today: dt.date | None = None,
         kept = memo is not None
         memo = memo if memo is not None else Memo.load(stored)
         try:
-            return _build(settings, today, progress, memo, kept, stored, started)
+            return _build(settings, today, progress, memo, kept, stored if persist else None, started)
         except BaseException:
             memo.discard()
             raise
 
 
 def _build(settings: Settings, today: dt.date, progress: Callable[[int, int], None] | None, memo: Memo,
-           kept: bool, stored: Path, started: float) -> BuildReport:
+           kept: bool, stored: Path | None, started: float) -> BuildReport:
     """The build's stages in order, reusing what ``memo`` holds."""
     journal = read_journal(settings, today=today, memo=memo, jobs=settings.jobs)
     report = run_snippets(journal, settings, today=today, progress=progress)
     glossary, glossary_problems, glossary_key = load_glossary(settings)
     diagnostics = [*journal.diagnostics, *glossary_problems, *report.diagnostics]
     previous = settings.out if settings.out.is_dir() else None
-    make_downloads, more_reuse = _downloads(settings, journal.entries, report.results, memo, previous)
+    prints = entry_prints(journal.entries, report.results, journal.digests)
+    make_downloads, more_reuse = _downloads(settings, journal.entries, report.results, prints, memo, previous)
     downloads = Background(make_downloads, fork=settings.jobs > 1)  # made meanwhile: they need no page
     try:
-        model = site_model(journal, report, glossary, diagnostics, glossary_key=glossary_key, memo=memo, jobs=settings.jobs)
+        model = site_model(journal, report, glossary, diagnostics, glossary_key=glossary_key, memo=memo, jobs=settings.jobs,
+                           prints=prints)
         files, reuse, render_problems = render_site(model, memo, previous, settings.jobs)
     except BaseException:
         downloads.cancel()
         raise
     diagnostics.extend(render_problems)
     files.update(downloads.result())
-    stored.unlink(missing_ok=True)  # never a memo that describes another site than the one on disk
-    tmp = Memo.temporary(stored)
-    saving = Background(lambda: memo.write(tmp), fork=settings.jobs > 1 and len(files) > 200)  # written meanwhile
-    try:
-        write_site(settings.out, files, {f"files/{rel}": path for rel, path in journal.assets.items()}, [*reuse, *more_reuse])
-        saving.result()
-    except BaseException:
-        saving.cancel()
-        tmp.unlink(missing_ok=True)
-        raise
-    os.replace(tmp, stored)  # only once the site it describes is in place
+    memo_path(settings.out).unlink(missing_ok=True)  # never a memo that describes another site than the one on disk
+    copies = {f"files/{rel}": path for rel, path in journal.assets.items()}
+    if stored is None:
+        write_site(settings.out, files, copies, [*reuse, *more_reuse])
+    else:
+        tmp = Memo.temporary(stored)
+        saving = Background(lambda: memo.write(tmp), fork=settings.jobs > 1 and len(files) > 200)  # written meanwhile
+        try:
+            write_site(settings.out, files, copies, [*reuse, *more_reuse])
+            saving.result()
+        except BaseException:
+            saving.cancel()
+            tmp.unlink(missing_ok=True)
+            raise
+        os.replace(tmp, stored)  # only once the site it describes is in place
     if kept:
         memo.advance()
     return BuildReport(
@@ -287,8 +313,8 @@ def _build(settings: Settings, today: dt.date, progress: Callable[[int, int], No
     )
 
 
-def _downloads(settings: Settings, entries: Sequence[Entry], results: Mapping[str, Result], memo: Memo,
-               previous: Path | None) -> tuple[Callable[[], dict[str, bytes]], list[str]]:
+def _downloads(settings: Settings, entries: Sequence[Entry], results: Mapping[str, Result], prints: Mapping[str, str],
+               memo: Memo, previous: Path | None) -> tuple[Callable[[], dict[str, bytes]], list[str]]:
     """Notebook and script downloads: a call that makes those whose entries or months changed (pure,
     so it can run in another process), and the paths to take unchanged from the previous site."""
     setups, paths = referenced_files(entries)
@@ -304,7 +330,7 @@ def _downloads(settings: Settings, entries: Sequence[Entry], results: Mapping[st
     for name, group in groups.items():
         kind, _, key = name.partition(":")
         wanted = [f"entries/{key}.ipynb", f"entries/{key}.py"] if kind == "entry" else [f"months/{key}.ipynb"]
-        print_ = fingerprint("download", group, [results.get(s.id) for e in group for s in e.snippets], setup_code, included)
+        print_ = fingerprint("download", [prints[e.key] for e in group], setup_code, included)
         if memo.unchanged(wanted, print_, previous):
             reuse.extend(wanted)
         else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from . import __version__
@@ -20,32 +20,38 @@ def status_counts(entries: Sequence[Entry], results: Mapping[str, Result]) -> di
     return counts
 
 
+def entry_item(e: Entry, results: Mapping[str, Result], concepts: Sequence[str], words: int) -> str:
+    """One entry of ``entries`` as its line of the file (JSON)."""
+    snippets = []
+    for s in e.snippets:
+        r = results.get(s.id) or Result(Status.SKIPPED)
+        snippets.append({
+            "id": s.id, "line": s.source.line, "status": r.status.value, "device": r.device,
+            "duration_s": round(r.duration_s, 4), "stdout": r.stdout, "shown": r.shown, "error": r.error,
+            "ran_at": r.ran_at, "torch": r.torch_version,
+        })
+    return json.dumps({
+        "date": e.date.isoformat(), "title": e.title, "url": entry_url(e), "source": e.source.path,
+        "line": e.source.line, "tags": list(e.tags), "concepts": list(concepts),
+        "words": words, "snippets": snippets,
+    }, ensure_ascii=False)
+
+
 def journal_json(
     entries: Sequence[Entry], documents: Sequence[Document], results: Mapping[str, Result],
     concepts: Mapping[str, Sequence[str]], words: Mapping[str, int], streaks: tuple[int, int],
-    warnings: Sequence[Diagnostic],
+    warnings: Sequence[Diagnostic], items: Callable[[Entry], str] | None = None,
 ) -> bytes:
-    items: list[dict[str, Any]] = []
+    """The file; ``items`` gives an entry's line when the caller has it already (else `entry_item`)."""
     met: dict[str, list[Entry]] = {}
+    lines: list[str] = []
     for e in entries:
         for c in concepts.get(e.key, ()):
             met.setdefault(c, []).append(e)
-        snippets = []
-        for s in e.snippets:
-            r = results.get(s.id) or Result(Status.SKIPPED)
-            snippets.append({
-                "id": s.id, "line": s.source.line, "status": r.status.value, "device": r.device,
-                "duration_s": round(r.duration_s, 4), "stdout": r.stdout, "shown": r.shown, "error": r.error,
-                "ran_at": r.ran_at, "torch": r.torch_version,
-            })
-        items.append({
-            "date": e.date.isoformat(), "title": e.title, "url": entry_url(e), "source": e.source.path,
-            "line": e.source.line, "tags": list(e.tags), "concepts": list(concepts.get(e.key, ())),
-            "words": words.get(e.key, 0), "snippets": snippets,
-        })
+        lines.append(items(e) if items is not None else entry_item(e, results, concepts.get(e.key, ()), words.get(e.key, 0)))
     data = {
         "generator": {"name": "tetrad", "version": __version__},
-        "entries": items,
+        "entries": _Lines(lines),
         "concepts": [
             {"name": name, "first": es[0].date.isoformat(), "entries": [x.date.isoformat() for x in es]}
             for name, es in met.items()
@@ -61,4 +67,24 @@ def journal_json(
             for w in sorted(set(warnings), key=lambda d: (d.source, d.message))
         ],
     }
-    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    return _dumps(data).encode("utf-8")
+
+
+class _Lines(list):  # type: ignore[type-arg]
+    """Items already written as JSON."""
+
+
+def _dumps(data: Mapping[str, Any]) -> str:
+    """JSON with each top-level field on a line and each item of a list field on a line of its own:
+    readable and diff-friendly like an indented file, and written by json's fast C encoder (which
+    cannot indent)."""
+    fields: list[str] = []
+    for name, value in data.items():
+        key = json.dumps(name)
+        if isinstance(value, list) and value:
+            written = value if isinstance(value, _Lines) else [json.dumps(item, ensure_ascii=False) for item in value]
+            items = ",\n".join(f"  {line}" for line in written)
+            fields.append(f" {key}: [\n{items}\n ]")
+        else:
+            fields.append(f" {key}: {json.dumps(value, ensure_ascii=False)}")
+    return "{\n" + ",\n".join(fields) + "\n}\n"

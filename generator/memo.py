@@ -9,7 +9,8 @@ memory between rebuilds.
 
 Kinds of value: ``doc`` (a parsed diary file), ``snippets`` (an entry's
 blocks), ``concepts`` (an entry's concepts), ``body`` (an entry's rendered
-Markdown with the links it makes and its readable text), and
+Markdown with the links it makes and its readable text), ``journal`` (an
+entry's line of journal.json), and
 ``page`` (the fingerprint each site file was written from: an unchanged
 fingerprint lets the writer take the file from the previous site).
 """
@@ -30,7 +31,7 @@ from . import __version__
 from .model import Diagnostic, Document, Entry, Options, Snippet, Source
 
 _TYPES: dict[str, type[Any]] = {t.__name__: t for t in (Source, Diagnostic, Options, Snippet, Entry, Document)}
-KINDS = ("doc", "snippets", "concepts", "body", "page")
+KINDS = ("doc", "snippets", "concepts", "body", "journal", "page")
 
 
 def fingerprint(*parts: object) -> str:
@@ -99,6 +100,7 @@ class Memo:
         old = data if isinstance(data, dict) and data.get("version") == self.version else {}
         self._old: dict[str, dict[str, Any]] = {k: dict(old.get(k, {})) for k in KINDS}
         self._new: dict[str, dict[str, Any]] = {k: {} for k in KINDS}
+        self._decoded: dict[tuple[str, str], Any] = {}  # values already turned back into the model, by kind and key
 
     @classmethod
     def load(cls, path: Path) -> Memo:
@@ -119,14 +121,33 @@ class Memo:
     def put(self, kind: str, key: str, value: Any) -> None:
         self._new[kind][key] = value
 
+    def get_model(self, kind: str, key: str) -> Any:
+        """`get`, decoded back into the domain model (see `decode`); decoded once while the memo is kept in
+        memory (`build-site serve`), since values are immutable and keyed by what they were made from."""
+        found = self._decoded.get((kind, key))
+        if found is None:
+            value = self.get(kind, key)
+            if value is None:
+                return None
+            found = self._decoded[kind, key] = decode(value)
+        else:
+            self.get(kind, key)  # kept for the next build
+        return found
+
+    def put_model(self, kind: str, key: str, value: Any) -> None:
+        """`put` a value of the domain model (stored encoded, see `encode`)."""
+        self.put(kind, key, encode(value))
+        self._decoded[kind, key] = value
+
     def unchanged(self, paths: Sequence[str], print_: str, previous: Path | None) -> bool:
         """Record that ``paths`` are made from ``print_``; whether the previous site in ``previous``
         already holds every one of them made from the same (then they are taken as they are)."""
         for path in paths:
             self.put("page", path, print_)
-        return previous is not None and all(
-            self._old["page"].get(path) == print_ and (previous / path).is_file() for path in paths
-        )
+        if previous is None:
+            return False
+        folder = os.fspath(previous)
+        return all(self._old["page"].get(path) == print_ and os.path.isfile(os.path.join(folder, path)) for path in paths)
 
     def discard(self) -> None:
         """Forget what a failed build stored: the next build starts from the last good one."""
@@ -135,10 +156,12 @@ class Memo:
     def advance(self) -> None:
         """Start the next build (in one process): what this one used becomes what the next may reuse."""
         self._old, self._new = self._new, {k: {} for k in KINDS}
+        self._decoded = {(kind, key): v for (kind, key), v in self._decoded.items() if key in self._old[kind]}
 
-    def save(self, path: Path) -> None:
+    def save(self, path: Path, *, last: bool = False) -> None:
+        """Write what this build used to ``path``; with ``last``, what the build before `advance` used."""
         tmp = self.temporary(path)
-        self.write(tmp)
+        self.write(tmp, last=last)
         os.replace(tmp, path)
 
     @staticmethod
@@ -146,6 +169,6 @@ class Memo:
         """Where the memo for ``path`` is written before it is renamed into place."""
         return path.with_name(f"{path.name}.{os.getpid()}.tmp")
 
-    def write(self, path: Path) -> None:
-        data = {"version": self.version, **self._new}
+    def write(self, path: Path, *, last: bool = False) -> None:
+        data = {"version": self.version, **(self._old if last else self._new)}
         path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")

@@ -9,6 +9,7 @@ the pages, which can then show backlinks.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -25,20 +26,21 @@ from .concepts import Glossary, resolve_concept
 from .dates import find_date
 from .feed import FeedItem, atom_feed, sitemap
 from .i18n import Strings
-from .journal import journal_json, status_counts
+from .journal import entry_item, journal_json, status_counts
 from .memo import Memo, fingerprint
 from .markdown import RenderContext, count_words_in, highlight_code, plain_text, render_markdown_and_text
 from .notebooks import fence_lines
 from .parallel import fork_map
 from .model import Diagnostic, Document, Entry, Result, Snippet, Source, Status
 from .search import Document as SearchDocument
-from .search import search_script
+from .search import search_script, searchable
 from .timeline import Cell, cumulative, first_met, heatmap
 from .urls import (
     concept_url, entry_url, month_key, month_url, page_url, relative, report_url, tag_url, timeline_url, unique_slugs,
 )
 
 LATEST = 10  # entries on the home page
+NOT_RUN = Result(Status.SKIPPED, note="not run")  # a snippet without a result
 FEED_ITEMS = 20
 
 
@@ -82,6 +84,7 @@ class SiteModel:
     concepts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # by entry key
     glossary: Glossary | None = None
     glossary_key: str = ""  # a hash of the user's glossary file, which wiki-links resolve through
+    prints: Mapping[str, str] = field(default_factory=dict)  # a hash of each entry and its results, by key
     diagnostics: tuple[Diagnostic, ...] = ()
 
 
@@ -142,7 +145,7 @@ class _Renderer:
         self.concept_of = {x.name: x for x in self.concepts}
         self.links_to: dict[str, set[str]] = {}  # target entry key -> keys of entries linking to it
         self.unresolved: list[Diagnostic] = []
-        self.texts: dict[str, str] = {}  # readable words of each entry, by key: found while rendering its body
+        self.texts: dict[str, str] = {}  # each entry's words as search keeps them, by key: found while rendering its body
         self.words: dict[str, int] = {}
         self.list_items: dict[tuple[str, bool], dict[str, str]] = {}  # by page depth and words shown: entry key -> <li>
 
@@ -214,7 +217,7 @@ class _Renderer:
         return html
 
     def result(self, snippet: Snippet) -> Result:
-        return self.model.results.get(snippet.id) or Result(Status.SKIPPED, note="not run")
+        return self.model.results.get(snippet.id) or NOT_RUN
 
     def snippet_html(self, snippet: Snippet, result: Result, code: str) -> str:
         lang = "pycon" if snippet.lang == "pycon" else "python"
@@ -253,19 +256,28 @@ class _Renderer:
             [(x.name, x.url) for x in self.concepts], [(x.name, x.url) for x in self.tags], sorted(self.model.assets),
         )
 
+    def _body_inputs(self, e: Entry) -> tuple[object, ...]:
+        """What an entry's rendered body is made from besides ``world``. Not where the entry sits in its
+        file: an edit above it moves it, and its body stays the same (the lines of its wiki-link warnings are
+        kept relative to the body; a traceback that names a line is in the result, which moves with it)."""
+        return (e.key, e.source.path, hashlib.sha256(e.body.encode("utf-8", "surrogatepass")).hexdigest(),
+                [(s.id, s.lang, s.options, s.expected_output, s.index, s.span, s.source.line - e.body_line) for s in e.snippets],
+                [self.result(s) for s in e.snippets])
+
     def bodies(self, world: str) -> dict[str, tuple[str, str]]:
         """Every entry's rendered Markdown and the key it is stored under; the links they make, and
         each entry's readable text and word count (``texts``, ``words``), are noted.
 
         Bodies the memo does not hold are rendered across ``jobs`` processes.
         """
-        keys = {e.key: fingerprint(world, e, [self.result(s) for s in e.snippets]) for e in self.entries}
+        keys = {e.key: fingerprint(world, *self._body_inputs(e)) for e in self.entries}
         records = {e.key: self.memo.get("body", keys[e.key]) if self.memo else None for e in self.entries}
         missing = [e for e in self.entries if records[e.key] is None]
 
         def record(e: Entry) -> dict[str, object]:
             html, links, problems, text = self.markdown(e.body, Source(e.source.path, e.body_line), entry_url(e), e.snippets, linker=e)
-            return {"html": html, "links": links, "wikis": [(d.source.line, d.message) for d in problems], "text": text}
+            return {"html": html, "links": links, "wikis": [(d.source.line - e.body_line, d.message) for d in problems],
+                    "text": searchable(text), "words": count_words_in(text)}
 
         for e, made in zip(missing, fork_map(record, missing, self.jobs)):
             records[e.key] = made
@@ -277,9 +289,10 @@ class _Renderer:
             assert found is not None
             for target in found["links"]:
                 self.links_to.setdefault(target, set()).add(e.key)
-            self.unresolved.extend(Diagnostic(Source(e.source.path, line), message) for line, message in found["wikis"])
+            self.unresolved.extend(Diagnostic(Source(e.source.path, e.body_line + offset), message)
+                                   for offset, message in found["wikis"])
             self.texts[e.key] = str(found["text"])
-            self.words[e.key] = count_words_in(self.texts[e.key])
+            self.words[e.key] = int(found["words"])
             out[e.key] = (str(found["html"]), keys[e.key])
         return out
 
@@ -289,6 +302,18 @@ class _Renderer:
             return False
         self.reuse.append(url)
         return True
+
+    def journal_item(self, e: Entry) -> str:
+        """The entry's line of journal.json, made once for the same entry, results, concepts and words."""
+        concepts, words = self.model.concepts.get(e.key, ()), self.words.get(e.key, 0)
+        if self.memo is None or e.key not in self.model.prints:
+            return entry_item(e, self.model.results, concepts, words)
+        key = fingerprint("journal", self.model.prints[e.key], concepts, words)
+        found = self.memo.get("journal", key)
+        if found is None:
+            found = entry_item(e, self.model.results, concepts, words)
+            self.memo.put("journal", key, found)
+        return str(found)
 
     @staticmethod
     def _listed(entries: Sequence[Entry]) -> list[tuple[str, dt.date, str]]:
@@ -361,6 +386,7 @@ class _Renderer:
         out["journal.json"] = journal_json(
             entries, self.model.documents, self.model.results, self.model.concepts, self.words,
             (self.model.longest_streak, self.model.current_streak), [*self.model.diagnostics, *self.unresolved],
+            items=self.journal_item,
         )
         return out, self.reuse
 
@@ -425,15 +451,22 @@ class _Renderer:
         for year in self.years or [self.latest_year]:
             url = report_url(year, self.latest_year)
             views = [SnippetView(s, self.result(s), e) for e in self.entries if e.date.year == year for s in e.snippets]
+            links = [(y, report_url(y, self.latest_year)) for y in self.years]
+            if self.unchanged(url, self.model.lang, links, [
+                (v.entry.key, v.entry.date, v.snippet.id, v.snippet.index, v.snippet.source, v.result.status,
+                 v.result.error, v.result.device, v.result.duration_s) for v in views
+            ]):
+                continue
             counts = {st.value: sum(1 for v in views if v.result.status is st) for st in Status}
             out[url] = self.page("report.html", url, self.t["snippets"], year=year, views=views, counts=counts,
-                                 year_links=[(y, report_url(y, self.latest_year)) for y in self.years])
+                                 year_links=links)
         return out
 
     def _search_documents(self) -> list[SearchDocument]:
         docs = [SearchDocument(entry_url(e), e.title, self.t.date(e.date), self.texts[e.key])
                 for e in self.entries]
-        docs += [SearchDocument(page_url(d), d.title, "", plain_text(d.preface)) for d in self.model.documents if not d.entries]
+        docs += [SearchDocument(page_url(d), d.title, "", searchable(plain_text(d.preface)))
+                 for d in self.model.documents if not d.entries]
         return docs
 
 

@@ -147,7 +147,7 @@ class Server:
 
     def __init__(self, settings: Settings, port: int) -> None:
         self.settings = settings
-        self.memo = Memo.load(memo_path(settings.out))  # kept in memory between rebuilds
+        self.memo = Memo.load(memo_path(settings.out))  # kept in memory between rebuilds, saved by `save_memo`
         self.state = State()
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), make_handler(settings.out, self.state))
         self.httpd.daemon_threads = True
@@ -160,7 +160,7 @@ class Server:
     def rebuild(self) -> BuildReport | None:
         started = time.perf_counter()
         try:
-            report = build(self.settings, memo=self.memo)
+            report = build(self.settings, memo=self.memo, persist=False)
         except TetradError as exc:
             self._fail(str(exc))
             return None
@@ -173,6 +173,11 @@ class Server:
               f"{report.rendered} files written, {report.kept} unchanged", flush=True)
         self.state.publish(None)
         return report
+
+    def save_memo(self) -> None:
+        """Leave the last build's memo beside the site, for the next `build-site` to start from."""
+        if self.settings.out.is_dir():
+            self.memo.save(memo_path(self.settings.out), last=True)
 
     def _fail(self, problem: str) -> None:
         print(f"build-site serve: build failed: {problem}", file=sys.stderr, flush=True)
@@ -216,5 +221,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         server.serve(stop)
     except KeyboardInterrupt:
         stop.set()
+    finally:
+        server.save_memo()
     print("build-site serve: stopped", flush=True)
     return 0

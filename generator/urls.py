@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import posixpath
 import re
 
@@ -47,8 +48,9 @@ def report_url(year: int, latest: int) -> str:
     return "snippets.html" if year == latest else f"snippets/{year}.html"
 
 
+@functools.lru_cache(maxsize=65536)
 def relative(url: str, page: str) -> str:
-    """``url`` (relative to the site root) as seen from the page at ``page``."""
+    """``url`` (relative to the site root) as seen from the page at ``page`` (site paths, normalised)."""
     return posixpath.relpath(url, posixpath.dirname(page) or ".")
 
 

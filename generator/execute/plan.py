@@ -9,6 +9,7 @@ that block fail with a clear error; it never reads outside.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -104,9 +105,16 @@ def plan_entry(entry: Entry, snippets_dir: Path, torch_version: str, device: str
             ref = snippet.options.setup if option == "setup" else snippet.options.file
             included[f"{option}:{ref}"] = include.text if include.text is not None else MISSING
         blocks.append(_block(snippet, includes, default_timeout))
+    files = tuple(sorted(included.items()))
     return EntryPlan(
         entry=entry,
-        key=cache_key(entry.snippets, included, torch_version, device),
-        code_key=cache_key(entry.snippets, included, "", ""),
+        key=_key(entry.snippets, files, torch_version, device),
+        code_key=_key(entry.snippets, files, "", ""),
         blocks=tuple(blocks),
     )
+
+
+@functools.lru_cache(maxsize=8192)
+def _key(snippets: tuple[Snippet, ...], included: tuple[tuple[str, str], ...], torch_version: str, device: str) -> str:
+    """`cache_key`, hashed once per distinct input: a rebuild plans every entry again."""
+    return cache_key(snippets, dict(included), torch_version, device)

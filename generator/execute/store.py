@@ -11,6 +11,7 @@ them moves (the key leaves lines out, so such an edit is no reason to run).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -65,7 +66,7 @@ class Store:
         try:
             if path.is_symlink() or (path.exists() and not path.is_file()):
                 raise ValueError("not a regular file")
-            stored = _parse(json.loads(path.read_text(encoding="utf-8")), entry_key)
+            stored = _parsed(path.read_bytes(), entry_key)
         except FileNotFoundError:
             return None, None
         except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, RecursionError) as exc:
@@ -99,6 +100,13 @@ class Store:
 
 
 _KEY = re.compile(r"[0-9a-f]{64}")
+
+
+@functools.lru_cache(maxsize=16384)
+def _parsed(data: bytes, entry_key: str) -> StoredEntry:
+    """A result file's bytes as a stored entry, parsed once per content (`build-site serve` reads
+    every file again at each rebuild); StoredEntry is never changed once made."""
+    return _parse(json.loads(data.decode("utf-8")), entry_key)
 
 
 def _parse(data: object, entry_key: str) -> StoredEntry:

@@ -67,3 +67,16 @@ def test_wikilinks_resolve_or_are_reported() -> None:
 
 def test_words_are_counted_without_code() -> None:
     assert count_words("Привет, мир! It's `x` here.\n\n```python\nlots of code words here\n```\n") == 5
+
+
+def test_the_sitemap_is_what_elementtree_writes() -> None:
+    import xml.etree.ElementTree as ET
+
+    from generator.feed import SITEMAP_NS, sitemap
+
+    for urls in ([], ["index.html"], ["entries/2022-01-05.html", "tags/r&d.html", "concepts/тензор.html", "a<b>.html"]):
+        ET.register_namespace("", SITEMAP_NS)
+        root = ET.Element(f"{{{SITEMAP_NS}}}urlset")
+        for url in sorted(urls):
+            ET.SubElement(ET.SubElement(root, f"{{{SITEMAP_NS}}}url"), f"{{{SITEMAP_NS}}}loc").text = url
+        assert sitemap(urls) == ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
