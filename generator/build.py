@@ -287,21 +287,21 @@ def _build(settings: Settings, today: dt.date, progress: Callable[[int, int], No
         downloads.cancel()
         raise
     diagnostics.extend(render_problems)
-    files.update(downloads.result())
     memo_path(settings.out).unlink(missing_ok=True)  # never a memo that describes another site than the one on disk
-    copies = {f"files/{rel}": path for rel, path in journal.assets.items()}
-    if stored is None:
-        write_site(settings.out, files, copies, [*reuse, *more_reuse])
-    else:
-        tmp = Memo.temporary(stored)
-        saving = Background(lambda: memo.write(tmp), fork=settings.jobs > 1 and len(files) > 200)  # written meanwhile
-        try:
-            write_site(settings.out, files, copies, [*reuse, *more_reuse])
+    # The memo is complete once the pages are rendered: written meanwhile, renamed into place after the site.
+    tmp = Memo.temporary(stored) if stored is not None else None
+    saving = Background(lambda: memo.write(tmp), fork=settings.jobs > 1 and len(files) > 200) if tmp else None
+    try:
+        files.update(downloads.result())
+        write_site(settings.out, files, {f"files/{rel}": path for rel, path in journal.assets.items()}, [*reuse, *more_reuse])
+        if saving is not None:
             saving.result()
-        except BaseException:
+    except BaseException:
+        if saving is not None and tmp is not None:
             saving.cancel()
             tmp.unlink(missing_ok=True)
-            raise
+        raise
+    if stored is not None and tmp is not None:
         os.replace(tmp, stored)  # only once the site it describes is in place
     if kept:
         memo.advance()

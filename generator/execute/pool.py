@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -35,7 +36,9 @@ class Worker:
 
     def __init__(self) -> None:
         self.log: IO[bytes] = tempfile.TemporaryFile()
+        self.cache = tempfile.mkdtemp(prefix="tetrad-worker-")  # torch's compile cache, removed with the worker
         env = dict(os.environ, PYTHONHASHSEED="0", MPLBACKEND="Agg")
+        env.setdefault("TORCHINDUCTOR_CACHE_DIR", os.path.join(self.cache, "inductor"))
         self.proc = subprocess.Popen(
             [sys.executable, "-c", _BOOT],
             stdin=subprocess.PIPE,
@@ -88,6 +91,7 @@ class Worker:
             self.proc.kill()
             self.proc.wait()
         self.log.close()
+        shutil.rmtree(self.cache, ignore_errors=True)
 
     def _log_tail(self) -> str:
         self.log.seek(0, os.SEEK_END)

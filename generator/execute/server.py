@@ -18,7 +18,6 @@ import gc
 import json
 import os
 import selectors
-import shutil
 import sys
 import tempfile
 import time
@@ -137,14 +136,11 @@ def preload() -> dict[str, Any]:
 
 def main() -> None:
     guard.become_subreaper()  # what snippets start and orphan comes back here, to be ended
-    # torch._dynamo makes a compile cache folder in the temporary folder when it is imported;
-    # the worker keeps it in a folder of its own, removed when the worker ends.
-    cache = tempfile.mkdtemp(prefix="tetrad-worker-")
-    os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", os.path.join(cache, "inductor"))
+    # torch._dynamo makes a compile cache folder in the temporary folder when it is imported; the
+    # build gives the worker a folder of its own for it (TORCHINDUCTOR_CACHE_DIR) and removes it.
     server = Server()
     try:
         server.serve()
     except (BrokenPipeError, KeyboardInterrupt):  # the build went away
         pass
-    shutil.rmtree(cache, ignore_errors=True)
     os._exit(0)
