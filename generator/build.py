@@ -35,7 +35,7 @@ from .notebooks import (
     referenced_files,
 )
 from .timeline import streaks
-from .write import check_target, site_lock, write_site
+from .write import check_target, site_lock, update_site, write_site
 
 
 
@@ -172,10 +172,26 @@ def _snippets_of(entries: Sequence[Entry], keys: Sequence[str], memo: Memo | Non
     return out
 
 
-def entry_prints(entries: Sequence[Entry], results: Mapping[str, Result], digests: Mapping[str, str] | None = None) -> dict[str, str]:
+def _digest(*texts: str) -> str:
+    """A hash of texts, without ``repr``-ing them first (a body is kilobytes; `fingerprint` takes small values)."""
+    digest = hashlib.sha256()
+    for text in texts:
+        digest.update(text.encode("utf-8", "surrogatepass") + b"\0")
+    return digest.hexdigest()
+
+
+def entry_prints(entries: Sequence[Entry], results: Mapping[str, Result], digests: Mapping[str, str] | None = None,
+                 outcomes: Mapping[str, str] | None = None) -> dict[str, str]:
     """A hash of each entry (text, place, snippets) with its snippets' results, by key: hashed once,
-    for every memo key that depends on a whole entry. ``digests`` are the journal's hashes of the entries."""
-    return {e.key: fingerprint((digests or {}).get(e.key) or e, [results.get(s.id) for s in e.snippets]) for e in entries}
+    for every memo key that depends on a whole entry. ``digests`` are the journal's hashes of the entries,
+    ``outcomes`` (`entry_outcomes`) those of their results."""
+    return {e.key: fingerprint((digests or {}).get(e.key) or e,
+                               (outcomes or {}).get(e.key) or [results.get(s.id) for s in e.snippets]) for e in entries}
+
+
+def entry_outcomes(entries: Sequence[Entry], results: Mapping[str, Result]) -> dict[str, str]:
+    """A hash of each entry's results, by key."""
+    return {e.key: fingerprint([results.get(s.id) for s in e.snippets]) for e in entries}
 
 
 def exec_settings(settings: Settings) -> ExecSettings:
@@ -211,11 +227,10 @@ def load_glossary(settings: Settings) -> tuple[Glossary, tuple[Diagnostic, ...],
 
 def site_model(journal: Journal, report: ExecReport, glossary: Glossary, diagnostics: Sequence[Diagnostic],
                *, glossary_key: str = "", memo: Memo | None = None, jobs: int = 1,
-               prints: Mapping[str, str] | None = None) -> SiteModel:
+               prints: Mapping[str, str] | None = None, outcomes: Mapping[str, str] | None = None) -> SiteModel:
     """Stage 3: everything the pages are made from, linked and counted."""
     entries = journal.entries
-    keys = [fingerprint("concepts", glossary_key, e.body, [s.code for s in e.snippets], e.tags) for e in entries] \
-        if prints is None else [fingerprint("concepts", glossary_key, prints[e.key]) for e in entries]
+    keys = [fingerprint("concepts", glossary_key, _digest(e.body, *(s.code for s in e.snippets)), e.tags) for e in entries]
     found = [memo.get("concepts", key) if memo else None for key in keys]
     missing = [i for i, names in enumerate(found) if names is None]
 
@@ -235,6 +250,7 @@ def site_model(journal: Journal, report: ExecReport, glossary: Glossary, diagnos
         assets=frozenset(journal.assets), longest_streak=longest, current_streak=current, concepts=concepts,
         glossary=glossary, glossary_key=glossary_key, diagnostics=tuple(diagnostics),
         prints=prints if prints is not None else entry_prints(entries, report.results),
+        outcomes=outcomes if outcomes is not None else entry_outcomes(entries, report.results),
     )
 
 
@@ -244,15 +260,16 @@ def memo_path(out: Path) -> Path:
 
 
 def build(settings: Settings, *, today: dt.date | None = None,
-          progress: Callable[[int, int], None] | None = None, memo: Memo | None = None, persist: bool = True) -> BuildReport:
+          progress: Callable[[int, int], None] | None = None, memo: Memo | None = None, serving: bool = False) -> BuildReport:
     """Read, run, render, write: the whole `build-site`.
 
     Each stage reuses from ``memo`` (by default the one the previous build left
     beside the site) what its unchanged inputs gave last time, so a rebuild
     after one edit parses, runs and renders only what that edit touched; the
-    site is the same, byte for byte, as a clean build's. With ``persist=False``
+    site is the same, byte for byte, as a clean build's. With ``serving``
     (`build-site serve`, which keeps its memo in memory and saves it when it
-    stops) the memo is not written beside the site.
+    stops) the memo is not written beside the site, and the site is changed in
+    place, file by file (`update_site`), rather than swapped in whole.
     """
     started = time.perf_counter()
     today = today or dt.date.today()
@@ -262,7 +279,7 @@ def build(settings: Settings, *, today: dt.date | None = None,
         kept = memo is not None
         memo = memo if memo is not None else Memo.load(stored)
         try:
-            return _build(settings, today, progress, memo, kept, stored if persist else None, started)
+            return _build(settings, today, progress, memo, kept, None if serving else stored, started)
         except BaseException:
             memo.discard()
             raise
@@ -276,12 +293,13 @@ def _build(settings: Settings, today: dt.date, progress: Callable[[int, int], No
     glossary, glossary_problems, glossary_key = load_glossary(settings)
     diagnostics = [*journal.diagnostics, *glossary_problems, *report.diagnostics]
     previous = settings.out if settings.out.is_dir() else None
-    prints = entry_prints(journal.entries, report.results, journal.digests)
+    outcomes = entry_outcomes(journal.entries, report.results)
+    prints = entry_prints(journal.entries, report.results, journal.digests, outcomes)
     make_downloads, more_reuse = _downloads(settings, journal.entries, report.results, prints, memo, previous)
     downloads = Background(make_downloads, fork=settings.jobs > 1)  # made meanwhile: they need no page
     try:
         model = site_model(journal, report, glossary, diagnostics, glossary_key=glossary_key, memo=memo, jobs=settings.jobs,
-                           prints=prints)
+                           prints=prints, outcomes=outcomes)
         files, reuse, render_problems = render_site(model, memo, previous, settings.jobs)
     except BaseException:
         downloads.cancel()
@@ -293,7 +311,8 @@ def _build(settings: Settings, today: dt.date, progress: Callable[[int, int], No
     saving = Background(lambda: memo.write(tmp), fork=settings.jobs > 1 and len(files) > 200) if tmp else None
     try:
         files.update(downloads.result())
-        write_site(settings.out, files, {f"files/{rel}": path for rel, path in journal.assets.items()}, [*reuse, *more_reuse])
+        write = update_site if stored is None else write_site  # serving: no memo on disk, the site changed in place
+        write(settings.out, files, {f"files/{rel}": path for rel, path in journal.assets.items()}, [*reuse, *more_reuse])
         if saving is not None:
             saving.result()
     except BaseException:

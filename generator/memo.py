@@ -10,7 +10,7 @@ memory between rebuilds.
 Kinds of value: ``doc`` (a parsed diary file), ``snippets`` (an entry's
 blocks), ``concepts`` (an entry's concepts), ``body`` (an entry's rendered
 Markdown with the links it makes and its readable text), ``journal`` (an
-entry's line of journal.json), and
+entry's line of journal.json), ``row`` (a snippet's row of the report), and
 ``page`` (the fingerprint each site file was written from: an unchanged
 fingerprint lets the writer take the file from the previous site).
 """
@@ -31,7 +31,7 @@ from . import __version__
 from .model import Diagnostic, Document, Entry, Options, Snippet, Source
 
 _TYPES: dict[str, type[Any]] = {t.__name__: t for t in (Source, Diagnostic, Options, Snippet, Entry, Document)}
-KINDS = ("doc", "snippets", "concepts", "body", "journal", "page")
+KINDS = ("doc", "snippets", "concepts", "body", "journal", "row", "page")
 
 
 def fingerprint(*parts: object) -> str:

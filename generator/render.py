@@ -85,6 +85,7 @@ class SiteModel:
     glossary: Glossary | None = None
     glossary_key: str = ""  # a hash of the user's glossary file, which wiki-links resolve through
     prints: Mapping[str, str] = field(default_factory=dict)  # a hash of each entry and its results, by key
+    outcomes: Mapping[str, str] = field(default_factory=dict)  # a hash of each entry's results, by key
     diagnostics: tuple[Diagnostic, ...] = ()
 
 
@@ -262,7 +263,7 @@ class _Renderer:
         kept relative to the body; a traceback that names a line is in the result, which moves with it)."""
         return (e.key, e.source.path, hashlib.sha256(e.body.encode("utf-8", "surrogatepass")).hexdigest(),
                 [(s.id, s.lang, s.options, s.expected_output, s.index, s.span, s.source.line - e.body_line) for s in e.snippets],
-                [self.result(s) for s in e.snippets])
+                self.model.outcomes.get(e.key) or [self.result(s) for s in e.snippets])
 
     def bodies(self, world: str) -> dict[str, tuple[str, str]]:
         """Every entry's rendered Markdown and the key it is stored under; the links they make, and
@@ -458,9 +459,23 @@ class _Renderer:
             ]):
                 continue
             counts = {st.value: sum(1 for v in views if v.result.status is st) for st in Status}
+            root = "../" * url.count("/")
+            rows = Markup("".join(self.report_row(v, root) for v in views))
             out[url] = self.page("report.html", url, self.t["snippets"], year=year, views=views, counts=counts,
-                                 year_links=links)
+                                 year_links=links, rows=rows)
         return out
+
+    def report_row(self, v: SnippetView, root: str) -> str:
+        """A snippet's row of the report, made once for the same snippet, place and result."""
+        r = v.result
+        key = fingerprint("row", self.model.lang, root, v.entry.key, v.entry.date, v.snippet.id, v.snippet.index,
+                          v.snippet.source, r.status, r.error, r.device, r.duration_s)
+        found = self.memo.get("row", key) if self.memo is not None else None
+        if found is None:
+            found = self.env.get_template("_report_row.html").render(v=v, root=root, t=self.t)
+            if self.memo is not None:
+                self.memo.put("row", key, found)
+        return str(found)
 
     def _search_documents(self) -> list[SearchDocument]:
         docs = [SearchDocument(entry_url(e), e.title, self.t.date(e.date), self.texts[e.key])

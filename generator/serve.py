@@ -160,7 +160,7 @@ class Server:
     def rebuild(self) -> BuildReport | None:
         started = time.perf_counter()
         try:
-            report = build(self.settings, memo=self.memo, persist=False)
+            report = build(self.settings, memo=self.memo, serving=True)
         except TetradError as exc:
             self._fail(str(exc))
             return None

@@ -93,6 +93,52 @@ def check_target(out: Path, *, diary: Path, keep: Sequence[Path] = ()) -> None:
         )
 
 
+def update_site(out: Path, files: Mapping[str, bytes], copies: Mapping[str, Path], reuse: Sequence[str]) -> None:
+    """`write_site` for `build-site serve`: change the site where it is, file by file.
+
+    Each new or changed file is written beside itself and renamed over it (a
+    page being served is always whole), files of ``reuse`` are left as they
+    are, and the rest (pages of deleted entries) removed. A rebuild after one
+    edit touches a few dozen files instead of relinking thousands; the price
+    is that the site as a whole is not swapped in at once. ``reuse`` names
+    files the caller found in the site (`Memo.unchanged` looks). Where ``out``
+    is not a site yet, it falls back to `write_site`.
+    """
+    for rel in (*files, *copies, *reuse):
+        _check_site_path(rel)
+    folder = os.fspath(out)
+    if not (out / MARKER).is_file():
+        write_site(out, files, copies, reuse)
+        return
+    made: set[str] = set()
+    tmp = f".tetrad-{os.getpid()}.tmp"
+    try:
+        for rel, data in sorted(files.items()):
+            directory = os.path.join(folder, rel.rpartition("/")[0])
+            if directory not in made:
+                os.makedirs(directory, exist_ok=True)
+                made.add(directory)
+            with open(os.path.join(directory, tmp), "wb") as stream:
+                stream.write(data)
+            os.replace(os.path.join(directory, tmp), os.path.join(folder, rel))
+        for rel, src in sorted(copies.items()):
+            directory = os.path.join(folder, rel.rpartition("/")[0])
+            os.makedirs(directory, exist_ok=True)
+            shutil.copyfile(src, os.path.join(directory, tmp))
+            os.replace(os.path.join(directory, tmp), os.path.join(folder, rel))
+    except OSError as exc:
+        raise TetradError(f"cannot write the site to {out.as_posix()}: {exc.strerror or exc}") from exc
+    keep = {*files, *copies, *reuse}
+    for root, dirs, names in os.walk(folder, topdown=False):
+        relative_root = os.path.relpath(root, folder)
+        for name in names:
+            rel = name if relative_root == "." else f"{relative_root}/{name}"
+            if rel not in keep:
+                os.unlink(os.path.join(root, name))
+        if root != folder and not os.listdir(root):
+            os.rmdir(root)
+
+
 def write_site(out: Path, files: Mapping[str, bytes], copies: Mapping[str, Path], reuse: Sequence[str] = ()) -> None:
     """Write ``files`` (site path -> bytes) and ``copies`` (site path -> file to copy) as the folder ``out``.
 

@@ -23,7 +23,6 @@ import signal
 import sys
 import tempfile
 import types
-import warnings
 from collections.abc import Iterable
 from typing import Any, NoReturn, TypedDict
 
@@ -121,8 +120,7 @@ def _prepare(spec: EntrySpec, workdir: str, capture_dir: str, close: Iterable[in
     os.environ["TMPDIR"] = tempfile.tempdir = scratch
     sys.argv = [""]
     sys.path.insert(1, spec["snippets_dir"])
-    warnings.filterwarnings("ignore", message=".*non-interactive, and thus cannot be shown")
-    _seed(spec["threads"])
+    _seed(spec["threads"], spec["device"])  # warnings: the worker's filters (see `server.preload`) hold here
     return BlockContext(
         device=spec["device"],
         torch_version=getattr(sys.modules.get("torch"), "__version__", None),
@@ -135,7 +133,7 @@ def _prepare(spec: EntrySpec, workdir: str, capture_dir: str, close: Iterable[in
     )
 
 
-def _seed(threads: int) -> None:
+def _seed(threads: int, device: str) -> None:
     random.seed(0)
     numpy = sys.modules.get("numpy")
     if numpy is not None:
@@ -144,7 +142,10 @@ def _seed(threads: int) -> None:
     if torch is not None:
         if threads:
             torch.set_num_threads(threads)
-        torch.manual_seed(0)
+        if device == "cuda":
+            torch.manual_seed(0)  # the CPU's generator, and CUDA's once CUDA starts
+        else:  # CUDA is hidden: only the CPU's generator (torch.manual_seed would queue CUDA's, tracing the stack)
+            torch.random.default_generator.manual_seed(0)
 
 
 def _sources(blocks: list[BlockSpec]) -> dict[str, dict[int, str]]:

@@ -21,6 +21,7 @@ import selectors
 import sys
 import tempfile
 import time
+import warnings
 from collections import deque
 from typing import Any
 
@@ -113,6 +114,9 @@ def preload() -> dict[str, Any]:
             __import__(name)
         except Exception as exc:  # snippets that import it will say so themselves
             problems.append(f"{name}: {type(exc).__name__}: {exc}")
+    # matplotlib's warning when a figure is "shown" without a screen says nothing to a reader; set here once
+    # (compiling its pattern takes a millisecond), every entry's process inherits the filter.
+    warnings.filterwarnings("ignore", message=".*non-interactive, and thus cannot be shown")
     torch: Any = sys.modules.get("torch")
     if torch is not None:
         # Tiny CPU work only: no thread pool is started, so forking stays safe.

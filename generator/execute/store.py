@@ -15,6 +15,7 @@ import functools
 import json
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -64,7 +65,7 @@ class Store:
         """
         path = self.path(entry_key)
         try:
-            if path.is_symlink() or (path.exists() and not path.is_file()):
+            if not stat.S_ISREG(os.lstat(path).st_mode):  # a symlink, a folder, a FIFO
                 raise ValueError("not a regular file")
             stored = _parsed(path.read_bytes(), entry_key)
         except FileNotFoundError:

@@ -7,6 +7,8 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import FIXTURES, ROOT, run_build
 
 
@@ -72,3 +74,32 @@ def test_nothing_changed_writes_only_the_pages_that_list_everything(tmp_path: Pa
     written, unchanged = counts(again.stdout)
     assert "0 run now and 18 from stored results" in again.stdout
     assert unchanged >= 13 + 13 * 2  # every entry page and its two downloads
+
+
+def test_serve_changes_its_site_in_place_and_ends_equal_to_a_clean_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.build import Settings, build, memo_path
+    from generator.memo import Memo
+
+    inc, clean = tmp_path / "inc", tmp_path / "clean"
+    setup(inc, FIXTURES / "diaries" / "mixed")
+    assert run_build(inc, "--lang", "ru").returncode == 0  # results stored, memo beside the site
+    monkeypatch.chdir(inc)  # paths as a user gives them, relative to the diary's folder
+    settings = Settings(lang="ru")
+    memo = Memo.load(memo_path(settings.out))
+    build(settings, memo=memo, serving=True)
+    assert not memo_path(settings.out).exists()  # serve keeps it in memory until it stops
+    untouched = inc / "site" / "entries" / "2022-01-05.html"
+    inode = untouched.stat().st_ino
+    lecture = inc / "diary" / "2022-02.md"
+    lecture.write_text(lecture.read_text(encoding="utf-8").replace("Свёртки и пулинг.", "Свёртки, пулинг и страйды."), encoding="utf-8")
+    report = build(settings, memo=memo, serving=True)
+    assert report.kept > 0 and report.ran == 0
+    assert untouched.stat().st_ino == inode  # left where it was: not rewritten, not relinked
+    (inc / "diary" / "same-date.md").unlink()
+    build(settings, memo=memo, serving=True)
+    assert not (inc / "site" / "entries" / "2022-02-10-2.html").exists()
+    assert not [p for p in (inc / "site").rglob("*.tmp")]
+    shutil.copytree(inc / "diary", clean / "diary")
+    shutil.copytree(inc / "snippets", clean / "snippets")
+    assert run_build(clean, "--lang", "ru").returncode == 0
+    assert tree(inc / "site") == tree(clean / "site")
