@@ -224,7 +224,8 @@ def document(res: Results, about: dict[str, str], total_s: float, today: dt.date
 
 Measured {today.isoformat()} with `{command}` ({total_s:.0f} s in all), on a
 copy of `generator/` taken when the run started (sha256 of its files
-`{res.facts.get("generator digest", "?")}`), so edits made meanwhile do not mix versions. Every
+`{res.facts.get("generator digest", "?")}`, compiled to bytecode once, as an installed package
+is), so edits made meanwhile do not mix versions. Every
 figure below comes from this one run, side by side on the same machine; rerun
 the command to replace the page (`python3 -m bench.run --quick` for a
 two-minute check that writes nothing).

@@ -44,11 +44,21 @@ def fingerprint(*parts: object) -> str:
     return hashlib.sha256(repr(parts).encode("utf-8", errors="surrogatepass")).hexdigest()
 
 
+_PLAIN = (str, int, float, bool, type(None))
+_FIELDS: dict[type, tuple[str, ...]] = {}  # a dataclass's field names, looked up once per type
+
+
 def encode(value: object) -> Any:
     """The domain model as JSON values: dataclasses tagged by type, dates as ISO text."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        data = {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        data["__t"] = type(value).__name__
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    names = _FIELDS.get(kind)
+    if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
+    if names is not None:
+        data = {name: encode(getattr(value, name)) for name in names}
+        data["__t"] = kind.__name__
         return data
     if isinstance(value, dt.date):
         return {"__d": value.isoformat()}
@@ -65,18 +75,19 @@ def encode(value: object) -> Any:
 
 def decode(data: Any) -> Any:
     """The inverse of `encode` (lists come back as tuples, as the frozen model holds them)."""
-    if isinstance(data, list):
+    kind = type(data)
+    if kind is list:
         return tuple(decode(v) for v in data)
-    if isinstance(data, dict):
-        if "__d" in data:
-            return dt.date.fromisoformat(data["__d"])
-        if "__tm" in data:
-            return dt.time.fromisoformat(data["__tm"])
-        if "__t" in data:
-            cls = _TYPES[data["__t"]]
-            return cls(**{k: decode(v) for k, v in data.items() if k != "__t"})
-        return {k: decode(v) for k, v in data.items()}
-    return data
+    if kind is not dict:
+        return data
+    if "__t" in data:
+        cls = _TYPES[data["__t"]]
+        return cls(**{k: decode(v) for k, v in data.items() if k != "__t"})
+    if "__d" in data:
+        return dt.date.fromisoformat(data["__d"])
+    if "__tm" in data:
+        return dt.time.fromisoformat(data["__tm"])
+    return {k: decode(v) for k, v in data.items()}
 
 
 def _code_version() -> str:

@@ -114,6 +114,9 @@ class _Renderer:
     def __init__(self, model: SiteModel, memo: Memo | None = None, previous: Path | None = None, jobs: int = 1) -> None:
         self.model = model
         self.jobs = jobs
+        # Small parts (report rows, journal lines) are remembered only when there is a previous site to
+        # rebuild: keying thousands of them costs a clean build more than making them does.
+        self.rebuilding = memo is not None and previous is not None
         self.memo = memo
         self.previous = previous
         self.reuse: list[str] = []
@@ -307,7 +310,7 @@ class _Renderer:
     def journal_item(self, e: Entry) -> str:
         """The entry's line of journal.json, made once for the same entry, results, concepts and words."""
         concepts, words = self.model.concepts.get(e.key, ()), self.words.get(e.key, 0)
-        if self.memo is None or e.key not in self.model.prints:
+        if not self.rebuilding or self.memo is None or e.key not in self.model.prints:
             return entry_item(e, self.model.results, concepts, words)
         key = fingerprint("journal", self.model.prints[e.key], concepts, words)
         found = self.memo.get("journal", key)
@@ -467,14 +470,15 @@ class _Renderer:
 
     def report_row(self, v: SnippetView, root: str) -> str:
         """A snippet's row of the report, made once for the same snippet, place and result."""
+        if not self.rebuilding or self.memo is None:
+            return self.env.get_template("_report_row.html").render(v=v, root=root, t=self.t)
         r = v.result
         key = fingerprint("row", self.model.lang, root, v.entry.key, v.entry.date, v.snippet.id, v.snippet.index,
                           v.snippet.source, r.status, r.error, r.device, r.duration_s)
-        found = self.memo.get("row", key) if self.memo is not None else None
+        found = self.memo.get("row", key)
         if found is None:
             found = self.env.get_template("_report_row.html").render(v=v, root=root, t=self.t)
-            if self.memo is not None:
-                self.memo.put("row", key, found)
+            self.memo.put("row", key, found)
         return str(found)
 
     def _search_documents(self) -> list[SearchDocument]:
