@@ -463,20 +463,21 @@ class _Renderer:
                 continue
             counts = {st.value: sum(1 for v in views if v.result.status is st) for st in Status}
             root = "../" * url.count("/")
-            rows = Markup("".join(self.report_row(v, root) for v in views))
+            rows = Markup("".join(self.report_row(v, root) for v in views) if self.rebuilding else
+                          self.env.get_template("_report_rows.html").render(views=views, root=root, t=self.t))
             out[url] = self.page("report.html", url, self.t["snippets"], year=year, views=views, counts=counts,
                                  year_links=links, rows=rows)
         return out
 
     def report_row(self, v: SnippetView, root: str) -> str:
         """A snippet's row of the report, made once for the same snippet, place and result."""
-        if not self.rebuilding or self.memo is None:
-            return self.env.get_template("_report_row.html").render(v=v, root=root, t=self.t)
         r = v.result
+        if self.memo is None:
+            return self.env.get_template("_report_row.html").render(v=v, root=root, t=self.t)
         key = fingerprint("row", self.model.lang, root, v.entry.key, v.entry.date, v.snippet.id, v.snippet.index,
                           v.snippet.source, r.status, r.error, r.device, r.duration_s)
         found = self.memo.get("row", key)
-        if found is None:
+        if found is None:  # rendered alone: a clean build renders all rows in one go (`_report_rows.html`)
             found = self.env.get_template("_report_row.html").render(v=v, root=root, t=self.t)
             self.memo.put("row", key, found)
         return str(found)

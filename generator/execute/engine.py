@@ -24,7 +24,6 @@ from generator.execute.plan import EntryPlan, plan_entry
 from generator.execute.records import result_from_json
 from generator.execute.store import Store, StoredEntry, relocate
 from generator.model import Diagnostic, Entry, Result, Status
-from generator.parallel import fork_map
 
 OUTPUT_LIMIT = 100_000  # bytes kept per stream and block; the rest is cut with a note
 
@@ -85,19 +84,16 @@ def execute_entries(
         if progress is not None and n:
             progress(done, total)
 
-    def look_up(entry: Entry) -> tuple[EntryPlan, Diagnostic | None, dict[str, Result] | None]:
-        """The entry's plan, a problem with its result file, and its stored results if they answer."""
+    for entry in entries:
+        if not entry.snippets:
+            continue
         plan = plan_entry(entry, settings.snippets_dir, key_torch_version(version), device, settings.timeout)
-        stored, problem = store.load(entry.key)
-        return plan, problem, _reusable(stored, plan, device, any_machine=not settings.execute)
-
-    # Reading and checking a thousand result files is spread over the cores, like the rest of the build.
-    with_snippets = [entry for entry in entries if entry.snippets]
-    for entry, (plan, problem, found) in zip(with_snippets, fork_map(look_up, with_snippets, settings.jobs)):
         # A setup=/file= that cannot be used (outside snippets/, missing) fails its block; say where it is written.
         diagnostics.extend(Diagnostic(s.source, b["problem"]) for s, b in zip(entry.snippets, plan.blocks, strict=True) if b["problem"])
+        stored, problem = store.load(entry.key)
         if problem is not None:
             diagnostics.append(problem)
+        found = _reusable(stored, plan, device, any_machine=not settings.execute)
         if found is not None:
             results.update(found)
             reused += len(entry.snippets)
@@ -109,7 +105,7 @@ def execute_entries(
             ran += len(static)
         else:
             if not pending:
-                pool.prewarm()  # torch's import overlaps the rest of this loop
+                pool.prewarm()  # torch's import overlaps planning the other entries
             pending.append(plan)
             continue
         advance(len(entry.snippets))
