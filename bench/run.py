@@ -72,7 +72,7 @@ class Plan:
     nb_entries: int  # entries run through nbclient
     layout: str
     long_s: float = 20.0  # a measurement whose first run takes this long is not repeated
-    serve_edits: int = 5  # text edits, then as many code edits, while serve runs
+    serve_edits: int = 7  # text edits, then as many code edits, while serve runs
     quiet_wait_s: float = 60.0  # before each group, wait this long at most for other work to stop
 
 

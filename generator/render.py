@@ -345,8 +345,9 @@ class _Renderer:
                 views=[SnippetView(s, self.result(s), e) for s in e.snippets],
             )
             near = [(x.key, x.date) for x in (values["prev"], values["next"]) if isinstance(x, Entry)]
-            if self.unchanged(url, rendered[e.key][1], values["words"], [(c.name, c.url) for c in values["concepts"]],  # type: ignore[attr-defined]
-                              [(x.name, x.url) for x in values["tags"]], [(b.key, b.date, b.title) for b in values["backlinks"]],  # type: ignore[attr-defined]
+            listed = "\n".join(f"{x.name}\t{x.url}" for x in (*values["concepts"], *values["tags"]))  # type: ignore[misc]
+            if self.unchanged(url, rendered[e.key][1], values["words"], len(values["concepts"]), listed,  # type: ignore[arg-type]
+                              [(b.key, b.date, b.title) for b in values["backlinks"]],  # type: ignore[attr-defined]
                               near, i > 0, i + 1 < len(entries)):
                 continue
             pages.append((url, e.title, values))
