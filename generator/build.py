@@ -24,9 +24,9 @@ from .errors import UsageError
 from .execute import ExecReport, ExecSettings, execute_entries
 from .i18n import LANGUAGES, Strings, detect_language
 from .markdown import plain_text
-from .memo import Memo, fingerprint
+from .memo import Memo, fingerprint, remembered
 from .model import Diagnostic, Document, Entry, Result, Snippet, Source
-from .parallel import Background, fork_map
+from .parallel import Background
 from .journal import status_counts
 from .render import SiteModel, render_site
 from .execute.plan import read_include
@@ -133,16 +133,8 @@ def _read_files(texts: Sequence[tuple[str, str, bytes]], day_first: bool, memo: 
     """Each diary file parsed (or as parsed before, for the same bytes), with its problems and the
     key it is stored under (a hash of what it was parsed from)."""
     keys = [fingerprint("doc", path, rel, hashlib.sha256(data).hexdigest(), day_first) for path, rel, data in texts]
-    stored = [memo.get_model("doc", key) if memo else None for key in keys]
-    out: list[tuple[Document | None, tuple[Diagnostic, ...]]] = [
-        (value[0], tuple(value[1])) if value is not None else (None, ()) for value in stored
-    ]
-    missing = [i for i, value in enumerate(stored) if value is None]
-    for i, made in zip(missing, fork_map(lambda i: _read_file(*texts[i], day_first), missing, jobs, min_share=4)):
-        out[i] = made
-        if memo is not None:
-            memo.put_model("doc", keys[i], made)
-    return [(doc, problems, key) for (doc, problems), key in zip(out, keys)]
+    found = remembered(memo, "doc", keys, lambda i: _read_file(*texts[i], day_first), jobs, model=True, min_share=4)
+    return [(doc, tuple(problems), key) for (doc, problems), key in zip(found, keys)]
 
 
 def _read_file(path: str, rel: str, data: bytes, day_first: bool) -> tuple[Document | None, tuple[Diagnostic, ...]]:
@@ -160,16 +152,8 @@ def _read_file(path: str, rel: str, data: bytes, day_first: bool) -> tuple[Docum
 def _snippets_of(entries: Sequence[Entry], keys: Sequence[str], memo: Memo | None,
                  jobs: int) -> list[tuple[tuple[Snippet, ...], tuple[Diagnostic, ...]]]:
     """Each entry's snippets and their problems (or as found before, for the same entry, by its key)."""
-    stored = [memo.get_model("snippets", key) if memo else None for key in keys]
-    out: list[tuple[tuple[Snippet, ...], tuple[Diagnostic, ...]]] = [
-        (tuple(value[0]), tuple(value[1])) if value is not None else ((), ()) for value in stored
-    ]
-    missing = [i for i, value in enumerate(stored) if value is None]
-    for i, made in zip(missing, fork_map(lambda i: entry_snippets(entries[i]), missing, jobs)):
-        out[i] = (made[0], tuple(made[1]))
-        if memo is not None:
-            memo.put_model("snippets", keys[i], out[i])
-    return out
+    found = remembered(memo, "snippets", keys, lambda i: entry_snippets(entries[i]), jobs, model=True)
+    return [(tuple(snippets), tuple(problems)) for snippets, problems in found]
 
 
 def _digest(*texts: str) -> str:
@@ -231,18 +215,12 @@ def site_model(journal: Journal, report: ExecReport, glossary: Glossary, diagnos
     """Stage 3: everything the pages are made from, linked and counted."""
     entries = journal.entries
     keys = [fingerprint("concepts", glossary_key, _digest(e.body, *(s.code for s in e.snippets)), e.tags) for e in entries]
-    found = [memo.get("concepts", key) if memo else None for key in keys]
-    missing = [i for i, names in enumerate(found) if names is None]
 
     def derive(i: int) -> list[str]:
         e = entries[i]
         return list(entry_concepts(e.body, [s.code for s in e.snippets], e.tags, glossary))
 
-    for i, names in zip(missing, fork_map(derive, missing, jobs)):
-        found[i] = names
-        if memo is not None:
-            memo.put("concepts", keys[i], names)
-    concepts = {e.key: tuple(names or ()) for e, names in zip(entries, found)}
+    concepts = {e.key: tuple(names) for e, names in zip(entries, remembered(memo, "concepts", keys, derive, jobs))}
     longest, current = streaks(e.date for e in entries)
     return SiteModel(
         lang=journal.lang, title=Strings(journal.lang)["journal"], entries=entries, documents=journal.documents,

@@ -23,12 +23,13 @@ import hashlib
 import json
 import os
 from importlib import resources
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from . import __version__
 from .model import Diagnostic, Document, Entry, Options, Snippet, Source
+from .parallel import MIN_SHARE, fork_map
 
 _TYPES: dict[str, type[Any]] = {t.__name__: t for t in (Source, Diagnostic, Options, Snippet, Entry, Document)}
 KINDS = ("doc", "snippets", "concepts", "body", "journal", "row", "page")
@@ -101,6 +102,19 @@ def _code_version() -> str:
     for module in sorted(Path(__file__).parent.rglob("*.py")):
         digest.update(module.name.encode() + b"\0" + module.read_bytes())
     return digest.hexdigest()
+
+
+def remembered(memo: Memo | None, kind: str, keys: Sequence[str], make: Callable[[int], Any], jobs: int = 1, *,
+               model: bool = False, min_share: int = MIN_SHARE) -> list[Any]:
+    """The value for each of ``keys``: the memo's, or else ``make(i)`` for its index, made across ``jobs``
+    processes (`fork_map`) and remembered. With ``model``, values are the domain model (`get_model`)."""
+    found = [(memo.get_model(kind, key) if model else memo.get(kind, key)) if memo else None for key in keys]
+    missing = [i for i, value in enumerate(found) if value is None]
+    for i, made in zip(missing, fork_map(make, missing, jobs, min_share=min_share)):
+        found[i] = made
+        if memo is not None:
+            (memo.put_model if model else memo.put)(kind, keys[i], made)
+    return found
 
 
 class Memo:

@@ -44,50 +44,69 @@ def shares(n: int, jobs: int) -> list[range]:
     return [r for r in out if len(r)]
 
 
-def fork_map(fn: Callable[[T], R], items: Sequence[T], jobs: int, *, min_share: int = MIN_SHARE) -> list[R]:
-    """``[fn(x) for x in items]``, worked on by up to ``jobs`` processes at once, each with at
-    least ``min_share`` items (fewer for costly items, such as whole diary files)."""
-    jobs = min(jobs, len(items) // max(1, min_share))
-    if jobs <= 1 or threading.active_count() > 1 or not hasattr(os, "fork"):
-        return [fn(x) for x in items]
-    parts = shares(len(items), jobs)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    children: list[tuple[range, int, int]] = []  # (share, pid, read end)
-    for share in parts[1:]:
+def can_fork() -> bool:
+    """Whether forking is safe here: a system that has it, and no other thread in this process."""
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+class _Child:
+    """A forked process working out ``work()``; its value comes back pickled through a pipe."""
+
+    _FAILED = object()
+
+    def __init__(self, work: Callable[[], object]) -> None:
+        sys.stdout.flush()  # what is buffered would be written twice, once by each process
+        sys.stderr.flush()
         read, write = os.pipe()
         pid = os.fork()
-        if pid == 0:  # the child: work the share, send it, exit without running the parent's exit handlers
+        if pid == 0:  # the child: work, send, exit without running the parent's exit handlers
             os.close(read)
             code = 1
             try:
-                data = pickle.dumps([fn(items[i]) for i in share], protocol=pickle.HIGHEST_PROTOCOL)
+                data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
                 with os.fdopen(write, "wb") as stream:
                     stream.write(data)
                 code = 0
             finally:
                 os._exit(code)
         os.close(write)
-        children.append((share, pid, read))
+        self.pid, self.read = pid, read
+
+    def collect(self) -> object:
+        """The child's value, or `_FAILED` when it ended any other way."""
+        with os.fdopen(self.read, "rb") as stream:
+            data = stream.read()
+        _, status = os.waitpid(self.pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            return self._FAILED
+        try:
+            return pickle.loads(data)  # noqa: S301  (our own child's reply)
+        except Exception:
+            return self._FAILED
+
+    def kill(self) -> None:
+        os.kill(self.pid, signal.SIGKILL)
+        os.close(self.read)
+        os.waitpid(self.pid, 0)
+
+
+def fork_map(fn: Callable[[T], R], items: Sequence[T], jobs: int, *, min_share: int = MIN_SHARE) -> list[R]:
+    """``[fn(x) for x in items]``, worked on by up to ``jobs`` processes at once, each with at
+    least ``min_share`` items (fewer for costly items, such as whole diary files)."""
+    jobs = min(jobs, len(items) // max(1, min_share))
+    if jobs <= 1 or not can_fork():
+        return [fn(x) for x in items]
+    parts = shares(len(items), jobs)
+    children = [(share, _Child(lambda share=share: [fn(items[i]) for i in share])) for share in parts[1:]]
     try:
         values: list[R] = [fn(items[i]) for i in parts[0]]
     except BaseException:
-        for _, pid, read in children:
-            os.kill(pid, signal.SIGKILL)
-            os.close(read)
-            os.waitpid(pid, 0)
+        for _, child in children:
+            child.kill()
         raise
-    for share, pid, read in children:
-        with os.fdopen(read, "rb") as stream:
-            data = stream.read()
-        _, status = os.waitpid(pid, 0)
-        got: list[R] | None = None
-        if os.waitstatus_to_exitcode(status) == 0:
-            try:
-                got = pickle.loads(data)  # noqa: S301  (our own child's reply)
-            except Exception:
-                got = None
-        if got is None or len(got) != len(share):
+    for share, child in children:
+        got = child.collect()
+        if not isinstance(got, list) or len(got) != len(share):
             got = [fn(items[i]) for i in share]  # the child failed: this share again, here
         values.extend(got)
     return values
@@ -99,53 +118,22 @@ class Background(Generic[R]):
     It fills the moments this process spends on work of one core with work
     that does not depend on it. With ``fork=False``, where `fork_map` would
     not fork, or where the child fails in any way, `result` calls ``fn`` here
-    instead. Call `result` or
-    `cancel` exactly once.
+    instead. Call `result` or `cancel` exactly once.
     """
 
     def __init__(self, fn: Callable[[], R], *, fork: bool = True) -> None:
         self._fn = fn
-        self._child: tuple[int, int] | None = None  # (pid, read end)
-        if not fork or threading.active_count() > 1 or not hasattr(os, "fork"):
-            return
-        sys.stdout.flush()
-        sys.stderr.flush()
-        read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            os.close(read)
-            code = 1
-            try:
-                data = pickle.dumps(fn(), protocol=pickle.HIGHEST_PROTOCOL)
-                with os.fdopen(write, "wb") as stream:
-                    stream.write(data)
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(write)
-        self._child = (pid, read)
+        self._child = _Child(fn) if fork and can_fork() else None
 
     def result(self) -> R:
-        if self._child is None:
-            return self._fn()
-        pid, read = self._child
-        self._child = None
-        with os.fdopen(read, "rb") as stream:
-            data = stream.read()
-        _, status = os.waitpid(pid, 0)
-        if os.waitstatus_to_exitcode(status) == 0:
-            try:
-                value: R = pickle.loads(data)  # noqa: S301  (our own child's reply)
-                return value
-            except Exception:
-                pass
-        return self._fn()  # the child failed: the work again, here
+        child, self._child = self._child, None
+        got = child.collect() if child is not None else _Child._FAILED
+        if got is _Child._FAILED:
+            return self._fn()  # not forked, or the child failed: the work here
+        return got  # type: ignore[return-value]
 
     def cancel(self) -> None:
         """Stop the child, if there is one: the value is not wanted (the build failed)."""
-        if self._child is not None:
-            pid, read = self._child
-            self._child = None
-            os.kill(pid, signal.SIGKILL)
-            os.close(read)
-            os.waitpid(pid, 0)
+        child, self._child = self._child, None
+        if child is not None:
+            child.kill()

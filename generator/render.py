@@ -27,7 +27,7 @@ from .dates import find_date
 from .feed import FeedItem, atom_feed, sitemap
 from .i18n import Strings
 from .journal import entry_item, journal_json, status_counts
-from .memo import Memo, fingerprint
+from .memo import Memo, fingerprint, remembered
 from .markdown import RenderContext, count_words_in, highlight_code, plain_text, render_markdown_and_text
 from .notebooks import fence_lines
 from .parallel import fork_map
@@ -275,22 +275,15 @@ class _Renderer:
         Bodies the memo does not hold are rendered across ``jobs`` processes.
         """
         keys = {e.key: fingerprint(world, *self._body_inputs(e)) for e in self.entries}
-        records = {e.key: self.memo.get("body", keys[e.key]) if self.memo else None for e in self.entries}
-        missing = [e for e in self.entries if records[e.key] is None]
 
         def record(e: Entry) -> dict[str, object]:
             html, links, problems, text = self.markdown(e.body, Source(e.source.path, e.body_line), entry_url(e), e.snippets, linker=e)
             return {"html": html, "links": links, "wikis": [(d.source.line - e.body_line, d.message) for d in problems],
                     "text": searchable(text), "words": count_words_in(text)}
 
-        for e, made in zip(missing, fork_map(record, missing, self.jobs)):
-            records[e.key] = made
-            if self.memo is not None:
-                self.memo.put("body", keys[e.key], made)
+        made = remembered(self.memo, "body", [keys[e.key] for e in self.entries], lambda i: record(self.entries[i]), self.jobs)
         out: dict[str, tuple[str, str]] = {}
-        for e in self.entries:
-            found = records[e.key]
-            assert found is not None
+        for e, found in zip(self.entries, made):
             for target in found["links"]:
                 self.links_to.setdefault(target, set()).add(e.key)
             self.unresolved.extend(Diagnostic(Source(e.source.path, e.body_line + offset), message)
