@@ -25,7 +25,7 @@ from .execute import ExecReport, ExecSettings, execute_entries
 from .i18n import LANGUAGES, Strings, detect_language
 from .markdown import plain_text
 from .memo import Memo, fingerprint, remembered
-from .model import Diagnostic, Document, Entry, Result, Snippet, Source
+from .model import Diagnostic, Document, Entry, Result, Source
 from .parallel import Background
 from .journal import status_counts
 from .render import SiteModel, render_site
@@ -113,12 +113,13 @@ def read_journal(settings: Settings, *, today: dt.date | None = None, memo: Memo
     entries: list[Entry] = []
     keyed = assign_keys([e for d in documents for e in d.entries])
     diagnostics.extend(entry_warnings(keyed, today or dt.date.today()))
-    keys = [fingerprint("snippets", origin[e.source], e.key) for e in keyed]  # the entry as read, keyed
     digests: dict[str, str] = {}
-    for e, key, (snippets, problems) in zip(keyed, keys, _snippets_of(keyed, keys, memo, jobs)):
+    for e in keyed:
+        snippets, problems = entry_snippets(e)
         diagnostics.extend(problems)
         entries.append(replace(e, title=e.title or t.date(e.date), snippets=snippets))
-        digests[e.key] = fingerprint(key, entries[-1].title)  # its snippets follow from the rest
+        # The entry is what its file (by content) made at its place, keyed and titled: a cheap hash of all of it.
+        digests[e.key] = fingerprint(origin[e.source], e.key, entries[-1].title)
     return Journal(tuple(documents), tuple(entries), found.assets, lang, tuple(diagnostics), digests)
 
 
@@ -147,13 +148,6 @@ def _read_file(path: str, rel: str, data: bytes, day_first: bool) -> tuple[Docum
         problems = tuple(found)
         doc = None if text is None else parse_document(path, text, rel=rel, day_first=day_first)
     return doc, problems
-
-
-def _snippets_of(entries: Sequence[Entry], keys: Sequence[str], memo: Memo | None,
-                 jobs: int) -> list[tuple[tuple[Snippet, ...], tuple[Diagnostic, ...]]]:
-    """Each entry's snippets and their problems (or as found before, for the same entry, by its key)."""
-    found = remembered(memo, "snippets", keys, lambda i: entry_snippets(entries[i]), jobs, model=True)
-    return [(tuple(snippets), tuple(problems)) for snippets, problems in found]
 
 
 def _digest(*texts: str) -> str:

@@ -16,6 +16,7 @@ entries with no text.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import os
 import re
@@ -27,10 +28,12 @@ from typing import Any
 
 import yaml
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from .dates import DateMatch, date_from_path, find_date, parse_date_value, title_beside_date
 from .errors import UsageError
-from .model import Diagnostic, Document, Entry, Source
+from .model import Diagnostic, Document, Entry, Snippet, Source
+from .snippets import snippets_in
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 GLOSSARY_NAMES = ("glossary.yml", "glossary.yaml")
@@ -261,8 +264,9 @@ def _meta_line(lines: list[str], first: int, key: str) -> int:
     return next((n + 1 for n in range(1, max(1, first - 1)) if pattern.match(lines[n])), 2)
 
 
-def _scan(lines: list[str], first: int, path: str, day_first: bool) -> tuple[list[_Heading], list[Diagnostic]]:
-    """Headings (with any date they hold) and unclosed fences, lines 0-based in the file.
+def _scan(lines: list[str], first: int, path: str, day_first: bool) -> tuple[list[_Heading], list[Diagnostic], list[Token]]:
+    """Headings (with any date they hold) and unclosed fences, lines 0-based in the file, and the
+    block tokens of the text after the front matter (lines counted from ``first``).
 
     Only headings that are not nested (``top``) can start or end entries; the
     nested ones are kept for titles.
@@ -288,7 +292,32 @@ def _scan(lines: list[str], first: int, path: str, day_first: bool) -> tuple[lis
             closer = _FENCE_CLOSE.match(lines[last]) if last > first + tok.map[0] and last < len(lines) else None
             if closer is None or closer.group(1)[0] != tok.markup[0] or len(closer.group(1)) < len(tok.markup):
                 warnings.append(Diagnostic(Source(path, first + tok.map[0] + 1), f"code fence {tok.markup} is never closed; it runs to the end of its block"))
-    return headings, warnings
+    return headings, warnings, tokens
+
+
+class _Blocks:
+    """A file's block tokens, with the file line each one starts on (tokens come in line order)."""
+
+    def __init__(self, tokens: list[Token], first: int) -> None:
+        self.tokens = tokens
+        self.first = first
+        self.starts = [first + tok.map[0] if tok.map is not None else -1 for tok in tokens]
+        # A closing token has no line: it takes the line of the token before it, so the list stays sorted.
+        for i in range(1, len(self.starts)):
+            if self.starts[i] < 0:
+                self.starts[i] = self.starts[i - 1]
+
+    def snippets(self, lines: list[str], start: int, end: int, path: str) -> tuple[tuple[Snippet, ...], tuple[Diagnostic, ...]]:
+        """The runnable blocks of the entry whose body is file lines ``start``…``end - 1``, found in these
+        tokens as `extract_snippets` finds them in the body alone; their ids wait for the entry's key."""
+        low = bisect.bisect_left(self.starts, start)
+        high = bisect.bisect_left(self.starts, end, low)
+        while low < high and self.tokens[low].map is None:  # a closing token of the block before the body
+            low += 1
+        inside = self.tokens[low:high]
+        if not any(tok.type == "fence" for tok in inside):
+            return (), ()
+        return snippets_in(inside, lines[start:end], "", path, start + 1, offset=start - self.first)
 
 
 def _first_subheading(headings: list[_Heading], start: int, end: int) -> str:
@@ -314,7 +343,7 @@ def parse_document(path: str, text: str, *, rel: str | None = None, day_first: b
     if lines and lines[-1] == "":
         lines.pop()
     meta, first, fm_warnings = split_front_matter(path, lines)
-    headings, warnings = _scan(lines, first, path, day_first)
+    headings, warnings, tokens = _scan(lines, first, path, day_first)
     warnings = [*fm_warnings, *_meta_problems(path, lines, first, meta), *warnings]
     tags = parse_tags(meta.get("tags"))
     stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
@@ -340,11 +369,12 @@ def parse_document(path: str, text: str, *, rel: str | None = None, day_first: b
         if not title:
             own = [h for h in top if h.level == min((x.level for x in top), default=1)]
             title = (title_beside_date(own[0].text, own[0].date) if own and own[0].date else (own[0].text if own else "")).strip()
+        snippets, problems = _Blocks(tokens, first).snippets(lines, first, len(lines), path)
         entry = Entry(
             key="", date=file_date[0], time=file_date[1], title=title, source=Source(path, first + 1),
-            body="\n".join(body), body_line=first + 1, heading_level=0, tags=tags,
+            body="\n".join(body), body_line=first + 1, heading_level=0, tags=tags, snippets=snippets,
         )
-        return Document(path, rel, doc_title, "", 1, (entry,), tuple(warnings))
+        return Document(path, rel, doc_title, "", 1, (entry,), tuple([*warnings, *problems]))
 
     dated = [h for h in top if h.date is not None]
     if not dated:
@@ -352,6 +382,7 @@ def parse_document(path: str, text: str, *, rel: str | None = None, day_first: b
         return Document(path, rel, doc_title, "\n".join(lines[first:]), first + 1, (), tuple(warnings))
 
     entries: list[Entry] = []
+    blocks = _Blocks(tokens, first)
     loose: list[tuple[int, list[str]]] = []
     cursor = first
     for i, h in enumerate(top):
@@ -367,9 +398,11 @@ def parse_document(path: str, text: str, *, rel: str | None = None, day_first: b
         body = lines[h.line + 1:end]
         title = title_beside_date(h.text, h.date).strip() or _first_subheading(headings, h.line + 1, end)
         assert h.date.date is not None
+        snippets, problems = blocks.snippets(lines, h.line + 1, end, path)
+        warnings.extend(problems)
         entries.append(Entry(
             key="", date=h.date.date, time=h.date.time, title=title, source=Source(path, h.line + 1),
-            body="\n".join(body), body_line=h.line + 2, heading_level=h.level, tags=tags,
+            body="\n".join(body), body_line=h.line + 2, heading_level=h.level, tags=tags, snippets=snippets,
         ))
         cursor = end
     if cursor < len(lines):

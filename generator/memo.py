@@ -7,8 +7,8 @@ pickle) in ``.site.memo.json`` beside the site, written atomically; a
 damaged or foreign one is ignored. `build-site serve` keeps its memo in
 memory between rebuilds.
 
-Kinds of value: ``doc`` (a parsed diary file), ``snippets`` (an entry's
-blocks), ``concepts`` (an entry's concepts), ``body`` (an entry's rendered
+Kinds of value: ``doc`` (a parsed diary file, its entries' snippets
+included), ``concepts`` (an entry's concepts), ``body`` (an entry's rendered
 Markdown with the links it makes and its readable text), ``journal`` (an
 entry's line of journal.json), ``row`` (a snippet's row of the report), and
 ``page`` (the fingerprint each site file was written from: an unchanged
@@ -32,7 +32,7 @@ from .model import Diagnostic, Document, Entry, Options, Snippet, Source
 from .parallel import MIN_SHARE, fork_map
 
 _TYPES: dict[str, type[Any]] = {t.__name__: t for t in (Source, Diagnostic, Options, Snippet, Entry, Document)}
-KINDS = ("doc", "snippets", "concepts", "body", "journal", "row", "page")
+KINDS = ("doc", "concepts", "body", "journal", "row", "page")
 
 
 def fingerprint(*parts: object) -> str:

@@ -130,23 +130,30 @@ def extract_snippets(
     """
     if _MAYBE_RUNNABLE.search(body) is None:
         return (), ()
-    tokens = _md.parse(body)
-    lines = body.splitlines()
+    return snippets_in(_md.parse(body), body.splitlines(), entry_key, path, body_line)
+
+
+def snippets_in(
+    tokens: Sequence[Token], lines: Sequence[str], entry_key: str, path: str, body_line: int, offset: int = 0
+) -> tuple[tuple[Snippet, ...], tuple[Diagnostic, ...]]:
+    """`extract_snippets` over block tokens already parsed: the body's ``lines``, and the tokens of
+    the body (from a parse of a larger text whose line ``offset`` is the body's first line)."""
     snippets: list[Snippet] = []
     problems: list[Diagnostic] = []
-    last_end = -1  # token index and end line of the last runnable fence
+    last_end = -1  # token index and end line (in the body) of the last runnable fence
     last_index = -1
     for i, token in enumerate(tokens):
         if token.type != "fence" or token.map is None:
             continue
+        start, end = token.map[0] - offset, token.map[1] - offset
         parsed = parse_info(token.info)
         if parsed is None:
-            if _is_output_of(token, i, last_index, last_end, lines) and snippets[-1].expected_output is None:
-                start = snippets[-1].span[0] if snippets[-1].span else token.map[0]
-                snippets[-1] = dataclasses.replace(snippets[-1], expected_output=token.content, span=(start, token.map[1]))
+            if _is_output_of(token, i, last_index, last_end, start, lines) and snippets[-1].expected_output is None:
+                first = snippets[-1].span[0] if snippets[-1].span else start
+                snippets[-1] = dataclasses.replace(snippets[-1], expected_output=token.content, span=(first, end))
             continue
         lang, options, option_problems = parsed
-        source = Source(path, body_line + token.map[0])
+        source = Source(path, body_line + start)
         problems.extend(Diagnostic(source, message) for message in option_problems)
         n = len(snippets) + 1
         snippets.append(
@@ -157,18 +164,18 @@ def extract_snippets(
                 code=token.content,
                 options=options,
                 index=n,
-                span=(token.map[0], token.map[1]),
+                span=(start, end),
             )
         )
-        last_index, last_end = i, token.map[1]
+        last_index, last_end = i, end
     return tuple(snippets), tuple(problems)
 
 
-def _is_output_of(token: Token, i: int, last_index: int, last_end: int, lines: list[str]) -> bool:
-    """Whether ``token`` is an ``output`` fence directly after the last runnable fence."""
-    if token.info.split()[:1] != [OUTPUT_LANG] or last_index != i - 1 or token.map is None:
+def _is_output_of(token: Token, i: int, last_index: int, last_end: int, start: int, lines: Sequence[str]) -> bool:
+    """Whether ``token`` (starting on body line ``start``) is an ``output`` fence directly after the last runnable fence."""
+    if token.info.split()[:1] != [OUTPUT_LANG] or last_index != i - 1:
         return False
-    return not any(line.strip() for line in lines[last_end : token.map[0]])
+    return not any(line.strip() for line in lines[last_end:start])
 
 
 def _option_values(options: Options) -> dict[str, object]:

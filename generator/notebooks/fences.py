@@ -29,15 +29,14 @@ _md = MarkdownIt("commonmark").disable("inline")  # the parser extract_snippets 
 
 
 def entry_snippets(entry: Entry) -> tuple[tuple[Snippet, ...], tuple[Diagnostic, ...]]:
-    """The snippets of a keyed entry, as `extract_snippets` returns them.
+    """The snippets of a keyed entry, with ids from its key.
 
-    A notebook's entry comes with its snippets (lines are cell numbers; their
-    problems are already among its document's diagnostics): they get ids
-    from the entry's key. Any other entry's are extracted from its body.
+    An entry comes with its snippets, found in the parse that found the entry
+    (`generator.diary.parse_document`; a notebook's, by `read_notebook`, carry
+    their cell numbers as lines); their problems are already among its
+    document's diagnostics, so none are returned here.
     """
-    if is_notebook(entry.source.path):
-        return tuple(dataclasses.replace(s, id=f"{entry.key}-{s.index}") for s in entry.snippets), ()
-    return extract_snippets(entry.key, entry.source.path, entry.body, entry.body_line)
+    return tuple(dataclasses.replace(s, id=f"{entry.key}-{s.index}") for s in entry.snippets), ()
 
 
 def block_origin(snippet: Snippet) -> tuple[str, int]:

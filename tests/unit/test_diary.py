@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -142,3 +144,43 @@ def test_ambiguous_numeric_date_follows_the_setting() -> None:
     text = "## 01/02/2022\n\nx\n"
     assert parse_document("d/x.md", text, rel="x.md").entries[0].date.isoformat() == "2022-02-01"
     assert parse_document("d/x.md", text, rel="x.md", day_first=False).entries[0].date.isoformat() == "2022-01-02"
+
+
+def test_snippets_found_while_reading_equal_those_found_in_the_body_alone() -> None:
+    from generator.build import Settings, read_journal
+    from generator.snippets import extract_snippets
+
+    checked = 0
+    for diary in (SEED.parent, FIXTURES / "mixed", FIXTURES / "faults"):
+        journal = read_journal(Settings(diary=diary, execute=False), today=dt.date(2030, 1, 1))
+        for e in journal.entries:
+            if e.source.path.endswith(".ipynb"):
+                continue
+            alone, problems = extract_snippets(e.key, e.source.path, e.body, e.body_line)
+            assert e.snippets == alone, e.key
+            assert set(problems) <= set(journal.diagnostics)
+            checked += len(alone)
+    assert checked >= 15
+
+
+def test_snippets_found_while_reading_a_tricky_file_equal_those_of_each_body_alone() -> None:
+    from generator.diary import assign_keys
+    from generator.snippets import extract_snippets
+
+    text = (
+        "---\ntags: [x]\n---\n# Month\n\n## 03.01.2022\n```python\nprint(1)\n```\n```output\n1\n```\n"
+        "- a list\n\n  ```python skip\n  x = 1\n  ```\n> ~~~python\n> y = 2\n> ~~~\n\n"
+        "## 04.01.2022\n\nText.\n\n```python timeout=0 bogus=1\nz = 3\n```\n\n```bash\nls\n```\n"
+        "## 05.01.2022\n```python\nnever closed\n"
+    )
+    doc = parse_document("diary/2022-01.md", text, rel="2022-01.md")
+    entries = assign_keys(list(doc.entries))
+    assert len(entries) == 3
+    found = 0
+    for e in entries:
+        alone, problems = extract_snippets(e.key, e.source.path, e.body, e.body_line)
+        keyed = tuple(dataclasses.replace(x, id=f"{e.key}-{x.index}") for x in e.snippets)
+        assert keyed == alone, e.key
+        assert set(problems) <= set(doc.diagnostics)
+        found += len(alone)
+    assert found == 5
