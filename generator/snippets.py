@@ -148,7 +148,7 @@ def snippets_in(
         start, end = token.map[0] - offset, token.map[1] - offset
         parsed = parse_info(token.info)
         if parsed is None:
-            if _is_output_of(token, i, last_index, last_end, start, lines) and snippets[-1].expected_output is None:
+            if snippets and _is_output_of(token, i, last_index, last_end, start, lines) and snippets[-1].expected_output is None:
                 first = snippets[-1].span[0] if snippets[-1].span else start
                 snippets[-1] = dataclasses.replace(snippets[-1], expected_output=token.content, span=(first, end))
             continue

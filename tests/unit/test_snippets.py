@@ -140,3 +140,11 @@ def test_cache_key_ignores_where_the_block_is() -> None:
     snippets, _ = extract_snippets("k", "diary/a.md", body, 1)
     moved = [dataclasses.replace(s, source=dataclasses.replace(s.source, line=99)) for s in snippets]
     assert cache_key(snippets, {}, "2", "cpu") == cache_key(moved, {}, "2", "cpu")
+
+
+def test_an_output_fence_with_no_block_before_it_is_only_text() -> None:
+    from generator.snippets import extract_snippets
+
+    for body in ("```output\n1\n```\n", "```output\n", "Text.\n\n```output\n2\n```\n\n```python\nx = 1\n```\n"):
+        snippets, problems = extract_snippets("2022-01-05", "diary/x.md", body, 1)
+        assert [s.expected_output for s in snippets] == [None] * len(snippets) and not problems
