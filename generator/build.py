@@ -24,7 +24,7 @@ from .errors import UsageError
 from .execute import ExecReport, ExecSettings, execute_entries
 from .i18n import LANGUAGES, Strings, detect_language
 from .markdown import plain_text
-from .memo import Memo, fingerprint, remembered
+from .memo import Memo, fingerprint, remembered, text_digest
 from .model import Diagnostic, Document, Entry, Result, Source
 from .parallel import Background
 from .journal import status_counts
@@ -150,14 +150,6 @@ def _read_file(path: str, rel: str, data: bytes, day_first: bool) -> tuple[Docum
     return doc, problems
 
 
-def _digest(*texts: str) -> str:
-    """A hash of texts, without ``repr``-ing them first (a body is kilobytes; `fingerprint` takes small values)."""
-    digest = hashlib.sha256()
-    for text in texts:
-        digest.update(text.encode("utf-8", "surrogatepass") + b"\0")
-    return digest.hexdigest()
-
-
 def entry_prints(entries: Sequence[Entry], results: Mapping[str, Result], digests: Mapping[str, str] | None = None,
                  outcomes: Mapping[str, str] | None = None) -> dict[str, str]:
     """A hash of each entry (text, place, snippets) with its snippets' results, by key: hashed once,
@@ -208,7 +200,7 @@ def site_model(journal: Journal, report: ExecReport, glossary: Glossary, diagnos
                prints: Mapping[str, str] | None = None, outcomes: Mapping[str, str] | None = None) -> SiteModel:
     """Stage 3: everything the pages are made from, linked and counted."""
     entries = journal.entries
-    keys = [fingerprint("concepts", glossary_key, _digest(e.body, *(s.code for s in e.snippets)), e.tags) for e in entries]
+    keys = [fingerprint("concepts", glossary_key, text_digest(e.body, *(s.code for s in e.snippets)), e.tags) for e in entries]
 
     def derive(i: int) -> list[str]:
         e = entries[i]

@@ -49,6 +49,15 @@ _PLAIN = (str, int, float, bool, type(None))
 _FIELDS: dict[type, tuple[str, ...]] = {}  # a dataclass's field names, looked up once per type
 
 
+def text_digest(*texts: str) -> str:
+    """A hash of texts, without ``repr``-ing them first: for bodies and code, kilobytes each, where
+    `fingerprint` takes small values."""
+    digest = hashlib.sha256()
+    for text in texts:
+        digest.update(text.encode("utf-8", "surrogatepass") + b"\0")
+    return digest.hexdigest()
+
+
 def encode(value: object) -> Any:
     """The domain model as JSON values: dataclasses tagged by type, dates as ISO text."""
     kind = type(value)

@@ -9,7 +9,6 @@ the pages, which can then show backlinks.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -27,7 +26,7 @@ from .dates import find_date
 from .feed import FeedItem, atom_feed, sitemap
 from .i18n import Strings
 from .journal import entry_item, journal_json, status_counts
-from .memo import Memo, fingerprint, remembered
+from .memo import Memo, fingerprint, remembered, text_digest
 from .markdown import RenderContext, count_words_in, highlight_code, plain_text, render_markdown_and_text
 from .notebooks import fence_lines
 from .parallel import fork_map
@@ -264,7 +263,7 @@ class _Renderer:
         """What an entry's rendered body is made from besides ``world``. Not where the entry sits in its
         file: an edit above it moves it, and its body stays the same (the lines of its wiki-link warnings are
         kept relative to the body; a traceback that names a line is in the result, which moves with it)."""
-        return (e.key, e.source.path, hashlib.sha256(e.body.encode("utf-8", "surrogatepass")).hexdigest(),
+        return (e.key, e.source.path, text_digest(e.body),
                 [(s.id, s.lang, s.options, s.expected_output, s.index, s.span, s.source.line - e.body_line) for s in e.snippets],
                 self.model.outcomes.get(e.key) or [self.result(s) for s in e.snippets])
 
