@@ -28,7 +28,7 @@ from .memo import Memo, fingerprint, remembered, text_digest
 from .model import Diagnostic, Document, Entry, Result, Source
 from .parallel import Background
 from .journal import status_counts
-from .render import SiteModel, render_site
+from .render import SiteModel, prepare, render_site
 from .execute.plan import read_include
 from .notebooks import (
     Part, body_parts, entry_notebook, entry_script, entry_snippets, is_notebook, month_notebook, read_notebook,
@@ -172,9 +172,11 @@ def exec_settings(settings: Settings) -> ExecSettings:
 
 
 def run_snippets(journal: Journal, settings: Settings, *, today: dt.date,
-                 progress: Callable[[int, int], None] | None = None) -> ExecReport:
-    """Stage 2: a result for every snippet, reused from the store or run now."""
-    return execute_entries(journal.entries, exec_settings(settings), today=today, progress=progress)
+                 progress: Callable[[int, int], None] | None = None,
+                 meanwhile: Callable[[Sequence[Entry]], None] | None = None) -> ExecReport:
+    """Stage 2: a result for every snippet, reused from the store or run now (``meanwhile``: see
+    `execute_entries`)."""
+    return execute_entries(journal.entries, exec_settings(settings), today=today, progress=progress, meanwhile=meanwhile)
 
 
 def load_glossary(settings: Settings) -> tuple[Glossary, tuple[Diagnostic, ...], str]:
@@ -195,18 +197,27 @@ def load_glossary(settings: Settings) -> tuple[Glossary, tuple[Diagnostic, ...],
     return glossary, tuple(diagnostics), digest.hexdigest()
 
 
-def site_model(journal: Journal, report: ExecReport, glossary: Glossary, diagnostics: Sequence[Diagnostic],
-               *, glossary_key: str = "", memo: Memo | None = None, jobs: int = 1,
-               prints: Mapping[str, str] | None = None, outcomes: Mapping[str, str] | None = None) -> SiteModel:
-    """Stage 3: everything the pages are made from, linked and counted."""
-    entries = journal.entries
+def journal_concepts(entries: Sequence[Entry], glossary: Glossary, glossary_key: str, memo: Memo | None,
+                     jobs: int) -> dict[str, tuple[str, ...]]:
+    """The concepts each entry is about, by key: from its text, code and tags (no result changes them)."""
     keys = [fingerprint("concepts", glossary_key, text_digest(e.body, *(s.code for s in e.snippets)), e.tags) for e in entries]
 
     def derive(i: int) -> list[str]:
         e = entries[i]
         return list(entry_concepts(e.body, [s.code for s in e.snippets], e.tags, glossary))
 
-    concepts = {e.key: tuple(names) for e, names in zip(entries, remembered(memo, "concepts", keys, derive, jobs))}
+    return {e.key: tuple(names) for e, names in zip(entries, remembered(memo, "concepts", keys, derive, jobs))}
+
+
+def site_model(journal: Journal, report: ExecReport, glossary: Glossary, diagnostics: Sequence[Diagnostic],
+               *, glossary_key: str = "", memo: Memo | None = None, jobs: int = 1,
+               prints: Mapping[str, str] | None = None, outcomes: Mapping[str, str] | None = None,
+               concepts: Mapping[str, tuple[str, ...]] | None = None) -> SiteModel:
+    """Stage 3: everything the pages are made from, linked and counted (``concepts``: what
+    `journal_concepts` gave, if it ran before)."""
+    entries = journal.entries
+    if concepts is None:
+        concepts = journal_concepts(entries, glossary, glossary_key, memo, jobs)
     longest, current = streaks(e.date for e in entries)
     return SiteModel(
         lang=journal.lang, title=Strings(journal.lang)["journal"], entries=entries, documents=journal.documents,
@@ -253,8 +264,14 @@ def _build(settings: Settings, today: dt.date, progress: Callable[[int, int], No
            kept: bool, stored: Path | None, started: float) -> BuildReport:
     """The build's stages in order, reusing what ``memo`` holds."""
     journal = read_journal(settings, today=today, memo=memo, jobs=settings.jobs)
-    report = run_snippets(journal, settings, today=today, progress=progress)
     glossary, glossary_problems, glossary_key = load_glossary(settings)
+    ahead: dict[str, tuple[str, ...]] = {}
+
+    def meanwhile(to_run: Sequence[Entry]) -> None:  # while the worker imports torch, what needs no result
+        ahead.update(journal_concepts(journal.entries, glossary, glossary_key, memo, settings.jobs - 1))  # a core imports
+        prepare(to_run)  # the bodies of entries run now are rendered again: their results are new
+
+    report = run_snippets(journal, settings, today=today, progress=progress, meanwhile=meanwhile)
     diagnostics = [*journal.diagnostics, *glossary_problems, *report.diagnostics]
     previous = settings.out if settings.out.is_dir() else None
     outcomes = entry_outcomes(journal.entries, report.results)
@@ -263,7 +280,7 @@ def _build(settings: Settings, today: dt.date, progress: Callable[[int, int], No
     downloads = Background(make_downloads, fork=settings.jobs > 1)  # made meanwhile: they need no page
     try:
         model = site_model(journal, report, glossary, diagnostics, glossary_key=glossary_key, memo=memo, jobs=settings.jobs,
-                           prints=prints, outcomes=outcomes)
+                           prints=prints, outcomes=outcomes, concepts=ahead or None)
         files, reuse, render_problems = render_site(model, memo, previous, settings.jobs)
     except BaseException:
         downloads.cancel()

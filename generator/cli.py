@@ -8,10 +8,12 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .build import BuildReport, Settings, build
 from .errors import TetradError, UsageError
-from .model import Status
+
+if TYPE_CHECKING:
+    from .build import BuildReport, Settings
 
 
 class _Parser(argparse.ArgumentParser):
@@ -61,6 +63,8 @@ def make_parser(command: str = "build") -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    from .build import Settings
+
     return Settings(
         diary=args.diary, snippets=args.snippets, out=args.out, device=args.device, jobs=args.jobs,
         timeout=args.timeout, memory_limit_mb=args.memory_limit, execute=not args.no_execute,
@@ -94,6 +98,8 @@ def _progress() -> Iterator[Callable[[int, int], None]]:
 
 
 def summary(report: BuildReport) -> str:
+    from .model import Status
+
     counts = ", ".join(f"{n} {status.value}" for status in Status if (n := report.counts.get(status.value, 0)))
     snippets = sum(report.counts.values())
     site = report.out.as_posix().rstrip("/")
@@ -110,8 +116,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = argv.pop(0) if argv and argv[0] in COMMANDS else "build"
     try:
         args = make_parser(command).parse_args(argv)
+        _start_worker_early(command, args)
         if command != "build":
             return _run_command(command, args)
+        from .build import build
+
         with _progress() as progress:
             report = build(_settings(args), progress=progress)
         for d in report.diagnostics:
@@ -127,6 +136,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("build-site: interrupted; the previous site is unchanged", file=sys.stderr)
         return 130
+
+
+def _start_worker_early(command: str, args: argparse.Namespace) -> None:
+    """Start the process that imports torch (about 2 s) now, before the build's own modules are even
+    imported, when the build will surely need it: it runs snippets and the store holds no result yet
+    (a first build, a fresh clone). A diary with nothing to run stops it again once that is known
+    (`pool.release_unused`); a build with stored results starts it only if an entry needs running."""
+    if command not in ("build", "check") or args.no_execute:
+        return
+    from .execute import pool
+    from .execute.store import holds_results
+
+    if not holds_results(args.snippets / "results"):
+        pool.prewarm()
 
 
 def _run_command(command: str, args: argparse.Namespace) -> int:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -75,10 +75,24 @@ def _lexer(lang: str) -> Lexer | None:
 
 def highlight_code(code: str, lang: str) -> str:
     """HTML for highlighted code (inner markup of a <pre><code>)."""
+    found = _prepared.get((code, lang))
+    if found is not None:
+        return found
     lexer = _lexer(lang)
     if lexer is None:
         return html.escape(code)
     return highlight(code, lexer, _FORMATTER)
+
+
+_prepared: dict[tuple[str, str], str] = {}
+
+
+def prepare_highlighting(blocks: Iterable[tuple[str, str]]) -> None:
+    """Highlight these (code, language) pairs now, for `highlight_code` to find later; replaces the
+    pairs prepared before. A build does it while it waits for torch's import (see `render.prepare`)."""
+    _prepared.clear()
+    made = {pair: highlight_code(*pair) for pair in blocks}
+    _prepared.update(made)
 
 
 def _math(content: str, options: dict[str, Any]) -> str:

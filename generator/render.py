@@ -27,7 +27,7 @@ from .feed import FeedItem, atom_feed, sitemap
 from .i18n import Strings
 from .journal import entry_item, journal_json, status_counts
 from .memo import Memo, fingerprint, remembered, text_digest
-from .markdown import RenderContext, count_words_in, highlight_code, plain_text, render_markdown_and_text
+from .markdown import RenderContext, count_words_in, highlight_code, plain_text, prepare_highlighting, render_markdown_and_text
 from .notebooks import fence_lines
 from .parallel import fork_map
 from .model import Diagnostic, Document, Entry, Result, Snippet, Source, Status
@@ -92,6 +92,22 @@ class SiteModel:
 def _environment() -> Environment:
     return Environment(loader=PackageLoader("generator", "templates"), autoescape=True,
                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+
+
+def _shown_code(snippet: Snippet, code: str) -> tuple[str, str]:
+    """The code a snippet's box shows (its fence's text, or the file it runs), and its language."""
+    lang = "pycon" if snippet.lang == "pycon" else "python"
+    return (code if code.strip() or not snippet.options.file else f"# {snippet.options.file}\n"), lang
+
+
+def prepare(entries: Sequence[Entry]) -> None:
+    """Make ahead what rendering needs that no result changes: every template compiled, every
+    snippet's code highlighted (about half the work of rendering a body). The build does this while
+    the worker imports torch, when one of the two cores has nothing else to do."""
+    env = _environment()
+    for name in env.list_templates():
+        env.get_template(name)
+    prepare_highlighting(_shown_code(s, s.code) for e in entries for s in e.snippets)
 
 
 def months_of(entries: Sequence[Entry], documents: Sequence[Document]) -> tuple[Month, ...]:
@@ -223,10 +239,8 @@ class _Renderer:
         return self.model.results.get(snippet.id) or NOT_RUN
 
     def snippet_html(self, snippet: Snippet, result: Result, code: str) -> str:
-        lang = "pycon" if snippet.lang == "pycon" else "python"
-        shown_code = code if code.strip() or not snippet.options.file else f"# {snippet.options.file}\n"
         return self.env.get_template("snippet.html").render(
-            s=snippet, r=result, t=self.t, code_html=highlight_code(shown_code, lang),
+            s=snippet, r=result, t=self.t, code_html=highlight_code(*_shown_code(snippet, code)),
             images=[o["data"]["image/png"] for o in result.outputs if "image/png" in o.get("data", {})],
         )
 

@@ -63,10 +63,13 @@ def execute_entries(
     *,
     today: dt.date,
     progress: Callable[[int, int], None] | None = None,
+    meanwhile: Callable[[Sequence[Entry]], None] | None = None,
 ) -> ExecReport:
     """Results for every snippet of ``entries``: reused from the store, or run now.
 
     ``progress(done, total)`` counts snippets, reused ones included.
+    ``meanwhile(entries to run)`` is called before waiting for a worker that is
+    still starting: work that needs no result overlaps torch's import.
     """
     device = resolve_device(settings.device)
     version = torch_version()
@@ -111,7 +114,11 @@ def execute_entries(
         advance(len(entry.snippets))
 
     if pending:
+        if meanwhile is not None and not pool.ready():
+            meanwhile([plan.entry for plan in pending])
         ran += _run(pending, settings, device, today, store, results, advance)
+    else:
+        pool.release_unused()  # started before the diary was read (`generator.cli`), and nothing needs it
     return ExecReport(results=results, ran=ran, reused=reused, diagnostics=tuple(diagnostics))
 
 

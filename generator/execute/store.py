@@ -100,6 +100,15 @@ class Store:
             raise
 
 
+def holds_results(directory: Path) -> bool:
+    """Whether the store folder holds any result file at all (a first build's holds none)."""
+    try:
+        with os.scandir(directory) as found:
+            return any(item.name.endswith(".json") for item in found)
+    except OSError:
+        return False
+
+
 _KEY = re.compile(r"[0-9a-f]{64}")
 
 

@@ -52,6 +52,18 @@ def test_pages_show_badges_errors_and_cut_output(faults: tuple[Path, str]) -> No
     assert "tensor([2., 4., 6.])" in shared
 
 
+def test_pages_made_while_torch_imports_equal_a_render_from_the_stored_results(faults: tuple[Path, str]) -> None:
+    # The first build ran everything: it found concepts and highlighted code while its worker imported torch.
+    # A render-only build of the stored results, with no site or memo to reuse, must make the same files.
+    folder, _ = faults
+    done = run_build(folder, "--no-execute", "--out", "rendered")
+    assert done.returncode == 0, done.stderr
+    first, again = folder / "site", folder / "rendered"
+    names = sorted(p.relative_to(first).as_posix() for p in first.rglob("*") if p.is_file())
+    assert names == sorted(p.relative_to(again).as_posix() for p in again.rglob("*") if p.is_file())
+    assert [n for n in names if (first / n).read_bytes() != (again / n).read_bytes()] == []
+
+
 def test_unchanged_diary_runs_nothing_and_one_edit_reruns_one_entry(faults: tuple[Path, str], tmp_path: Path) -> None:
     folder, _ = faults
     again = run_build(folder)

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from generator.markdown import RenderContext, count_words, render_markdown
+from generator import markdown
+from generator.markdown import (
+    RenderContext,
+    count_words,
+    highlight_code,
+    prepare_highlighting,
+    render_markdown,
+)
 
 
 def render(text: str, **kw: object) -> str:
@@ -80,3 +87,19 @@ def test_the_sitemap_is_what_elementtree_writes() -> None:
         for url in sorted(urls):
             ET.SubElement(ET.SubElement(root, f"{{{SITEMAP_NS}}}url"), f"{{{SITEMAP_NS}}}loc").text = url
         assert sitemap(urls) == ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def test_code_highlighted_ahead_is_the_code_highlighted_when_needed() -> None:
+    blocks = [("x = torch.ones(2)\nprint(x @ x)\n", "python"), (">>> 1 + 1\n2\n", "pycon"), ("<raw>", "no-such-language")]
+    plain = [highlight_code(code, lang) for code, lang in blocks]
+    try:
+        prepare_highlighting(blocks)
+        assert set(markdown._prepared) == set(blocks)
+        assert [highlight_code(code, lang) for code, lang in blocks] == plain
+        assert highlight_code(*blocks[0]) is markdown._prepared[blocks[0]]  # found, not made again
+        prepare_highlighting(blocks[:1])  # a later build's blocks replace the earlier ones
+        assert set(markdown._prepared) == set(blocks[:1])
+    finally:
+        prepare_highlighting(())
+    assert plain[2] == "&lt;raw&gt;"
+    assert '<span class="n">torch</span>' in plain[0]
