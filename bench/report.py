@@ -272,7 +272,9 @@ minute to minute, and every tool measured here creates thousands (tetrad about
 measure the tools rather than the disk. `python3 -m bench.run --work DIR`
 measures on another file system.
 
-Cheap measurements are the median of {p.repeats} runs; one whose first run took
+Cheap measurements are the median of {p.repeats} runs, the floor and the N = {p.n_exec} cold
+builds of {p.cold_repeats} (the floor varies most from run to run, and the closest target
+divides by it); one whose first run took
 over {p.long_s:.0f} s, nbclient and the N = {p.n_render} cold build run once. "main MB"
 is the peak RSS (VmHWM, read every 10 ms) of the process started; "peak of
 tree MB" is `wait4`'s `ru_maxrss`, the largest peak of that process or any

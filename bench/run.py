@@ -69,6 +69,7 @@ class Plan:
     n_render: int  # entries for rebuilds and render-only
     snippets: int
     repeats: int
+    cold_repeats: int  # the floor and the cold builds: the closest target, and the floor varies most
     nb_entries: int  # entries run through nbclient
     layout: str
     long_s: float = 20.0  # a measurement whose first run takes this long is not repeated
@@ -239,7 +240,7 @@ def measure_all(plan: Plan, work: Path, res: Results, log: Callable[[str], None]
 
     # (1) floor and (3) cold builds, in turn; then (2) nbclient, once
     measure([("floor", lambda i: run([py, str(BENCH / "floor.py"), str(blocks)], work)),
-             *((f"cold-j{jobs}", cold(jobs, small_tpl, n)) for jobs in sorted({1, nproc}))])
+             *((f"cold-j{jobs}", cold(jobs, small_tpl, n)) for jobs in sorted({1, nproc}))], times=plan.cold_repeats)
     measure([("nbclient", notebooks)], times=1)
 
     # (4), (5) rebuilds at the big size, once a cold build has stored every result
@@ -294,10 +295,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         wait = 0.0 if args.quiet_wait is None else args.quiet_wait
-        plan = Plan(20, 200, snippets=2, repeats=1, nb_entries=3, layout=args.layout, quiet_wait_s=wait)
+        plan = Plan(20, 200, snippets=2, repeats=1, cold_repeats=1, nb_entries=3, layout=args.layout, quiet_wait_s=wait)
     else:
         wait = 60.0 if args.quiet_wait is None else args.quiet_wait
-        plan = Plan(100, 1000, snippets=2, repeats=3, nb_entries=10, layout=args.layout, quiet_wait_s=wait)
+        plan = Plan(100, 1000, snippets=2, repeats=3, cold_repeats=5, nb_entries=10, layout=args.layout, quiet_wait_s=wait)
     doc = args.doc or (None if args.quick else ROOT / "docs" / "benchmarks.md")
 
     started = time.perf_counter()
