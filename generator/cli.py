@@ -149,7 +149,7 @@ def _start_worker_early(command: str, args: argparse.Namespace) -> None:
     from .execute.store import holds_results
 
     if not holds_results(args.snippets / "results"):
-        pool.prewarm()
+        pool.prewarm(early=args.jobs > 1)
 
 
 def _run_command(command: str, args: argparse.Namespace) -> int:

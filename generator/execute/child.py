@@ -81,7 +81,7 @@ def _cap_memory(limit_mb: int) -> None:
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with(worker: int) -> None:
+def die_with(worker: int) -> None:
     """End this process if the worker dies: the worker enforces timeouts, so without it an
     endless block would spin on as an orphan (Linux ``PR_SET_PDEATHSIG``; elsewhere nothing)."""
     try:
@@ -97,7 +97,7 @@ def _prepare(spec: EntrySpec, workdir: str, capture_dir: str, close: Iterable[in
     """Make this process an isolated place to run the entry."""
     worker = os.getppid()
     os.setsid()
-    _die_with(worker)
+    die_with(worker)
     for fd in close:
         try:
             os.close(fd)

@@ -108,7 +108,7 @@ def execute_entries(
             ran += len(static)
         else:
             if not pending:
-                pool.prewarm()  # torch's import overlaps planning the other entries
+                pool.prewarm(early=settings.jobs > 1)  # torch's import overlaps planning the other entries
             pending.append(plan)
             continue
         advance(len(entry.snippets))

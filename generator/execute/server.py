@@ -34,25 +34,66 @@ PRELOAD = ("torch", "numpy", "numpy.random")
 class Server:
     """The state of the worker between batches: its protocol descriptors."""
 
-    def __init__(self) -> None:
-        self.requests = os.fdopen(os.dup(0), "rb")
-        self.replies = os.dup(1)
+    def __init__(self, requests: int, replies: int) -> None:
+        self.requests = os.fdopen(requests, "rb")
+        self.replies = replies
+
+    @classmethod
+    def on_stdio(cls) -> Server:
+        """The worker's server, on the descriptors the build gave it as stdin and stdout."""
+        server = cls(os.dup(0), os.dup(1))
         null = os.open(os.devnull, os.O_RDWR)
         os.dup2(null, 0)  # nothing forked from here reads or writes the protocol by accident
         os.dup2(2, 1)
         os.close(null)
+        return server
 
     def send(self, message: dict[str, Any]) -> None:
         data = (json.dumps(message) + "\n").encode("ascii")
         while data:
             data = data[os.write(self.replies, data) :]
 
-    def serve(self) -> None:
-        self.send({"t": "ready", **preload()})
+    def serve(self, early: tuple[int, int] | None = None) -> None:
+        """Import, say so, then run batches until the build closes the requests.
+
+        With ``early`` (two descriptors the build passed: requests, replies), the
+        worker forks an early server on them once torch is imported, before it
+        imports torch._dynamo (about a second more): the build runs entries there
+        that need no optimizer meanwhile (see `pool`).
+        """
+        started = time.perf_counter()
+        problems = preload()
+        if early is not None:
+            self.fork_early(early, problems, started)
+        problems += preload_optimizers()
+        self.send({"t": "ready", **_ready(problems, started)})
+        self.loop()
+
+    def loop(self) -> None:
         for line in self.requests:
             batch = json.loads(line)
             self.run_batch(batch["entries"], max(1, int(batch["jobs"])))
             self.send({"t": "batch_done"})
+
+    def fork_early(self, fds: tuple[int, int], problems: list[str], started: float) -> None:
+        """Fork the early server, which serves batches on ``fds`` with torch as it is now."""
+        if os.fork() != 0:
+            for fd in fds:
+                os.close(fd)
+            return
+        try:  # the early server; never returns
+            self.requests.close()
+            os.close(self.replies)
+            child.die_with(os.getppid())
+            guard.become_subreaper()
+            gc.collect()
+            gc.freeze()
+            early = Server(*fds)
+            early.send({"t": "ready", **_ready(problems, started)})
+            early.loop()
+        except BaseException:
+            pass
+        os._exit(0)
 
     def run_batch(self, entries: list[child.EntrySpec], jobs: int) -> None:
         """Run every entry, at most ``jobs`` at a time, reporting as results come."""
@@ -105,9 +146,9 @@ class Server:
         return Running(spec, pid, read_end, tmp, time.monotonic())
 
 
-def preload() -> dict[str, Any]:
-    """Import what every entry uses, once; warm torch's first-call paths."""
-    started = time.perf_counter()
+def preload() -> list[str]:
+    """Import what every entry uses, once; warm torch's first-call paths (not the optimizers', see
+    `preload_optimizers`). Returns the problems met."""
     problems = []
     for name in PRELOAD:
         try:
@@ -122,26 +163,42 @@ def preload() -> dict[str, Any]:
         # Tiny CPU work only: no thread pool is started, so forking stays safe.
         torch.manual_seed(0)
         repr(torch.ones(2).sum())
-        # An optimizer's first step imports torch._dynamo (about a second); imported here once,
-        # every forked entry starts with it.
+        try:
+            warm(torch, optimizers=False)
+        except Exception as exc:
+            problems.append(f"warming torch up: {type(exc).__name__}: {exc}")
+    return problems
+
+
+def preload_optimizers() -> list[str]:
+    """Making an optimizer imports torch._dynamo (about a second): imported here once, every forked
+    entry starts with it; then the optimizers' first steps. Returns the problems met."""
+    problems = []
+    torch: Any = sys.modules.get("torch")
+    if torch is not None:
         try:
             __import__("torch._dynamo")
         except Exception as exc:
             problems.append(f"torch._dynamo: {type(exc).__name__}: {exc}")
         try:
-            warm(torch)
+            warm(torch, optimizers=True)
         except Exception as exc:
             problems.append(f"warming torch up: {type(exc).__name__}: {exc}")
     gc.collect()
     gc.freeze()  # entry processes then leave these objects' pages shared
+    return problems
+
+
+def _ready(problems: list[str], started: float) -> dict[str, Any]:
+    """The ready message's contents."""
     return {
-        "torch": getattr(torch, "__version__", None),
+        "torch": getattr(sys.modules.get("torch"), "__version__", None),
         "import_s": round(time.perf_counter() - started, 3),
         "problems": problems,
     }
 
 
-def warm(torch: Any) -> None:
+def warm(torch: Any, optimizers: bool = True) -> None:
     """Take torch's first-call paths once here, so no entry's process pays for them again.
 
     A fresh process's first matrix product, backward pass and optimizer step
@@ -158,12 +215,12 @@ def warm(torch: Any) -> None:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        _first_steps(torch)
+        _first_steps(torch, optimizers)
     finally:
         torch.set_num_threads(threads)  # only a count: threads start at the next parallel region, in an entry
 
 
-def _first_steps(torch: Any) -> None:
+def _first_steps(torch: Any, optimizers: bool) -> None:
     """What a learner's first snippets do: layers, losses, a backward pass, two optimizers' steps."""
     nn, functional = torch.nn, torch.nn.functional
     x = torch.randn(64, 32)
@@ -172,23 +229,26 @@ def _first_steps(torch: Any) -> None:
         model(x)
     target = torch.randint(0, 4, (64,))
     losses = (lambda y: functional.cross_entropy(y, target), lambda y: functional.mse_loss(y, torch.zeros_like(y)))
-    for optimizer in (torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9), torch.optim.Adam(model.parameters())):
-        for loss in losses:
-            optimizer.zero_grad()
-            loss(model(x)).backward()
-            optimizer.step()
+    for loss in losses:
+        loss(model(x)).backward()
+    if optimizers:  # making one imports torch._dynamo
+        for optimizer in (torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9), torch.optim.Adam(model.parameters())):
+            for loss in losses:
+                optimizer.zero_grad()
+                loss(model(x)).backward()
+                optimizer.step()
     a = torch.randn(256, 256, requires_grad=True)
     torch.tanh(a @ a).softmax(dim=1).sum().backward()
     repr(a.grad.mean())
 
 
-def main() -> None:
+def main(early: tuple[int, int] | None = None) -> None:
     guard.become_subreaper()  # what snippets start and orphan comes back here, to be ended
     # torch._dynamo makes a compile cache folder in the temporary folder when it is imported; the
     # build gives the worker a folder of its own for it (TORCHINDUCTOR_CACHE_DIR) and removes it.
-    server = Server()
+    server = Server.on_stdio()
     try:
-        server.serve()
+        server.serve(early)
     except (BrokenPipeError, KeyboardInterrupt):  # the build went away
         pass
     os._exit(0)

@@ -24,9 +24,9 @@ def test_a_first_build_starts_the_worker_first_and_stops_it_when_nothing_runs(tm
         from generator.execute import pool
         started = []
         real_prewarm = pool.prewarm
-        def prewarm():
+        def prewarm(**options):
             started.append("generator.build" in sys.modules)  # the build's own modules not imported yet
-            real_prewarm()
+            real_prewarm(**options)
             started.append(pool._worker.proc)
         pool.prewarm = prewarm
         from generator.cli import main
@@ -51,7 +51,7 @@ def test_no_early_start_with_stored_results_or_without_execution(tmp_path: Path)
     stored = make_parser("build").parse_args(["--snippets", str(tmp_path / "snippets")])
     render_only = make_parser("build").parse_args(["--snippets", str(tmp_path / "none"), "--no-execute"])
     serving = make_parser("serve").parse_args(["--snippets", str(tmp_path / "none")])
-    assert pool._worker is None
+    pool.shutdown()  # an earlier test's worker
     _start_worker_early("build", stored)
     _start_worker_early("build", render_only)
     _start_worker_early("serve", serving)
@@ -69,3 +69,45 @@ def test_the_warmed_worker_changes_nothing_a_snippet_sees(tmp_path: Path) -> Non
     fresh = subprocess.run([sys.executable, "-c", "import torch\ntorch.manual_seed(0)\n" + CODE],
                            capture_output=True, text=True, timeout=120)
     assert result.stdout == fresh.stdout  # the same thread count and random numbers as a fresh process
+
+
+# Which process forked the entry, and whether torch's compiler was imported there (the name is split so
+# that the code does not look like code that needs the compiler).
+PLAIN = "import os, sys\nprint(os.getppid(), 'torch._dyn' 'amo' in sys.modules)\n"
+OPTIMIZER = PLAIN + "import torch\nopt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)\n"
+
+
+def _parents(results: dict[str, object], keys: list[str]) -> list[tuple[int, bool]]:
+    out = []
+    for key in keys:
+        result = results[f"{key}-1"]
+        assert result.status is Status.PASSED, result  # type: ignore[attr-defined]
+        pid, dynamo = result.stdout.split()  # type: ignore[attr-defined]
+        out.append((int(pid), dynamo == "True"))
+    return out
+
+
+def test_entries_without_an_optimizer_run_while_the_worker_still_imports(tmp_path: Path) -> None:
+    pool.shutdown()  # a worker that is ready already (an earlier test's) needs no early server
+    plain = [make_entry(f"2022-06-0{i}", f"```python\n{PLAIN}```\n") for i in range(1, 6)]
+    entries = [*plain, make_entry("2022-06-09", f"```python\n{OPTIMIZER}```\n")]
+    results = execute_entries(entries, settings_for(tmp_path, jobs=2), today=TODAY).results
+    worker = pool._worker
+    assert worker is not None and worker.early is None  # the early server was closed once done
+    early = _parents(results, [e.key for e in plain])
+    assert all(pid != worker.proc.pid and not dynamo for pid, dynamo in early)  # forked by the early server
+    assert len({pid for pid, _ in early}) == 1
+    assert _parents(results, ["2022-06-09"]) == [(worker.proc.pid, True)]  # the optimizer waited for the worker
+
+
+def test_a_dead_early_server_leaves_its_entries_to_the_worker(tmp_path: Path) -> None:
+    pool.shutdown()
+    pool.prewarm(early=True)
+    worker = pool._worker
+    assert worker is not None and worker.early is not None
+    worker.early.info()  # forked and ready: the worker's only child
+    (early_pid,) = [int(p) for p in Path(f"/proc/{worker.proc.pid}/task/{worker.proc.pid}/children").read_text().split()]
+    os.kill(early_pid, 9)
+    entries = [make_entry(f"2022-07-0{i}", f"```python\n{PLAIN}```\n") for i in range(1, 4)]
+    results = execute_entries(entries, settings_for(tmp_path, jobs=2), today=TODAY).results
+    assert _parents(results, [e.key for e in entries]) == [(worker.proc.pid, True)] * 3
