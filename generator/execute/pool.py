@@ -226,13 +226,18 @@ def _run_early(worker: Worker, specs: Sequence[EntrySpec], jobs: int,
     if early is None:
         return list(specs)
     done: set[int] = set()
+
+    def note(message: dict[str, Any]) -> None:
+        if message["t"] == "entry_done":
+            done.add(int(message["n"]))
+        on_message(message)
+
     try:
         waiting = [s for s in specs if not any(_NEEDS_DYNAMO.search(b["code"] + str(b["setup"] or "")) for b in s["blocks"])]
         size = max(1, jobs - 1)
         while waiting and not worker.ready_now():
             batch, waiting = waiting[:size], waiting[size:]
-            early.run(batch, size, on_message)
-            done.update(s["n"] for s in batch)
+            early.run(batch, size, note)
     except WorkerDied:
         if not worker.alive():
             raise

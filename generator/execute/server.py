@@ -8,6 +8,10 @@ notices a process that died, stops one that breaks a limit of `guard`
 as a JSON line, then ``entry_done`` per entry and ``batch_done`` per batch.
 No process a snippet started survives its batch.
 
+Asked to (two more descriptors from the build), it forks an early server
+once torch is imported and before torch._dynamo is: the same loop on those
+descriptors, for entries that make no optimizer (`Server.fork_early`).
+
 CUDA is never initialised here (it does not survive a fork); an entry's
 process initialises it itself when a snippet asks for it.
 """
@@ -204,7 +208,7 @@ def warm(torch: Any, optimizers: bool = True) -> None:
     A fresh process's first matrix product, backward pass and optimizer step
     set things up (the BLAS library's buffers, autograd's engine, the
     optimizers' dispatch) and touch memory an entry's process then has to
-    fault in: 3 ms an entry on the benchmark's diary. Done on a CPU-only torch
+    fault in: 2–3 ms an entry on the benchmark's diary. Done on a CPU-only torch
     only, with one thread: there a backward pass starts no thread (autograd
     starts one per GPU), and a single thread starts no OpenMP team, so forking
     stays safe; the count is set back after. Each entry reseeds every
