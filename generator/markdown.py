@@ -91,7 +91,7 @@ def prepare_highlighting(blocks: Iterable[tuple[str, str]]) -> None:
     """Highlight these (code, language) pairs now, for `highlight_code` to find later; replaces the
     pairs prepared before. A build does it while it waits for torch's import (see `render.prepare`)."""
     _prepared.clear()
-    made = {pair: highlight_code(*pair) for pair in blocks}
+    made = {pair: highlight_code(*pair) for pair in dict.fromkeys(blocks)}
     _prepared.update(made)
 
 

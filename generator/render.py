@@ -359,9 +359,10 @@ class _Renderer:
             pages.append((url, e.title, values))
         out.update(zip((url for url, _, _ in pages), fork_map(lambda p: self.page("entry.html", *p[:2], **p[2]), pages, self.jobs)))
         for i, m in enumerate(self.months):
-            near = [x.key for x in self.months[max(0, i - 1):i + 2]]
+            months_near = [x.key for x in self.months[max(0, i - 1):i + 2]]
             if self.unchanged(m.url, world, self._listed(m.entries), [self.words.get(e.key) for e in m.entries],
-                              [(d.path, d.preface_line, d.preface) for d in m.prefaces], near, [bool(e.snippets) for e in m.entries]):
+                              [(d.path, d.preface_line, d.preface) for d in m.prefaces], months_near,
+                              [bool(e.snippets) for e in m.entries]):
                 continue
             prefaces = [(d, self.fragment(d.preface, Source(d.path, d.preface_line), m.url)) for d in m.prefaces]
             out[m.url] = self.page(
@@ -369,15 +370,15 @@ class _Renderer:
                 prev=self.months[i - 1] if i > 0 else None, next=self.months[i + 1] if i + 1 < len(self.months) else None,
                 words=self.words,
             )
-        pages = [d for d in self.model.documents if not d.entries]
-        for d in pages:
+        standalone = [d for d in self.model.documents if not d.entries]
+        for d in standalone:
             url = page_url(d)
             out[url] = self.page("page.html", url, d.title, body=self.fragment(d.preface, Source(d.path, d.preface_line), url))
         counts = status_counts(entries, self.model.results)
         out["index.html"] = self.page(
             "home.html", "index.html", self.model.title, latest=list(reversed(entries[-LATEST:])),
             words=self.words, total_words=sum(self.words.values()), total_entries=len(entries),
-            counts=counts, pages=[(d, page_url(d)) for d in pages], years=self._years(),
+            counts=counts, pages=[(d, page_url(d)) for d in standalone], years=self._years(),
             longest=self.model.longest_streak, current=self.model.current_streak,
         )
         out.update(self._listing_pages())
