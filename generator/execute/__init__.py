@@ -14,7 +14,6 @@ Modules, in the order data flows:
 - `server`, `process`: the worker, which forks one process per entry
 - `child`, `cells`, `doctests`, `capture`, `display`, `tracebacks`: inside that process
 
-
 The names below are loaded on first use: the worker process imports this
 package too, and needs none of the build's side (planning, the store, the
 Markdown reader), only its own modules.

@@ -202,15 +202,18 @@ def _ready(problems: list[str], started: float) -> dict[str, Any]:
     }
 
 
-def warm(torch: Any, optimizers: bool = True) -> None:
-    """Take torch's first-call paths once here, so no entry's process pays for them again.
+def warm(torch: Any, optimizers: bool) -> None:
+    """Take torch's first-call paths once here, so no entry's process pays for them again: layers,
+    losses and a backward pass (`preload`), or, with ``optimizers``, two optimizers' steps
+    (`preload_optimizers`, once torch._dynamo is imported).
 
     A fresh process's first matrix product, backward pass and optimizer step
     set things up (the BLAS library's buffers, autograd's engine, the
     optimizers' dispatch) and touch memory an entry's process then has to
     fault in: 2–3 ms an entry on the benchmark's diary. Done on a CPU-only torch
     only, with one thread: there a backward pass starts no thread (autograd
-    starts one per GPU), and a single thread starts no OpenMP team, so forking
+    starts one per GPU, and on a CUDA build it broke autograd and CUDA in the
+    forked entries), and a single thread starts no OpenMP team, so forking
     stays safe; the count is set back after. Each entry reseeds every
     generator, so none of this changes what a snippet sees.
     """
@@ -219,31 +222,40 @@ def warm(torch: Any, optimizers: bool = True) -> None:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        _first_steps(torch, optimizers)
+        (_optimizer_steps if optimizers else _first_steps)(torch)
     finally:
         torch.set_num_threads(threads)  # only a count: threads start at the next parallel region, in an entry
 
 
-def _first_steps(torch: Any, optimizers: bool) -> None:
-    """What a learner's first snippets do: layers, losses, a backward pass, two optimizers' steps."""
+def _model(torch: Any) -> tuple[Any, Any, tuple[Any, ...]]:
+    """A small model, its input, and two losses of its output."""
     nn, functional = torch.nn, torch.nn.functional
     x = torch.randn(64, 32)
-    model = nn.Sequential(nn.Linear(32, 16), nn.ReLU(), nn.Linear(16, 4))
-    with torch.no_grad():
-        model(x)
     target = torch.randint(0, 4, (64,))
     losses = (lambda y: functional.cross_entropy(y, target), lambda y: functional.mse_loss(y, torch.zeros_like(y)))
+    return nn.Sequential(nn.Linear(32, 16), nn.ReLU(), nn.Linear(16, 4)), x, losses
+
+
+def _first_steps(torch: Any) -> None:
+    """What a learner's first snippets do: layers, losses, backward passes, a matrix product."""
+    model, x, losses = _model(torch)
+    with torch.no_grad():
+        model(x)
     for loss in losses:
         loss(model(x)).backward()
-    if optimizers:  # making one imports torch._dynamo
-        for optimizer in (torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9), torch.optim.Adam(model.parameters())):
-            for loss in losses:
-                optimizer.zero_grad()
-                loss(model(x)).backward()
-                optimizer.step()
     a = torch.randn(256, 256, requires_grad=True)
     torch.tanh(a @ a).softmax(dim=1).sum().backward()
     repr(a.grad.mean())
+
+
+def _optimizer_steps(torch: Any) -> None:
+    """Two optimizers' first steps (making one imports torch._dynamo)."""
+    model, x, losses = _model(torch)
+    for optimizer in (torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9), torch.optim.Adam(model.parameters())):
+        for loss in losses:
+            optimizer.zero_grad()
+            loss(model(x)).backward()
+            optimizer.step()
 
 
 def main(early: tuple[int, int] | None = None) -> None:
