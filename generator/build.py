@@ -21,6 +21,7 @@ from .concepts import builtin_glossary, entry_concepts, merge, parse_user_glossa
 from .glossary import Glossary
 from .diary import GLOSSARY_NAMES, assign_keys, decode, display_path, entry_warnings, is_inside, parse_document, scan_diary, text_of
 from .errors import UsageError
+from .fragments import explain_fragments, summary_notes
 from .execute import ExecReport, ExecSettings, execute_entries
 from .i18n import LANGUAGES, Strings, detect_language
 from .markdown import plain_text
@@ -28,6 +29,7 @@ from .memo import Memo, fingerprint, remembered, text_digest
 from .model import Diagnostic, Document, Entry, Result, Source
 from .parallel import Background
 from .journal import status_counts
+from .loose import loose_entries
 from .render import SiteModel, prepare, render_site
 from .execute.plan import read_include
 from .notebooks import (
@@ -66,6 +68,7 @@ class BuildReport:
     seconds: float
     rendered: int = 0  # files written anew
     kept: int = 0  # files taken unchanged from the previous site
+    notes: tuple[str, ...] = ()  # for the summary: missing packages, a prelude to write (`summary_notes`)
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ class Journal:
     lang: str
     diagnostics: tuple[Diagnostic, ...]
     digests: Mapping[str, str] = field(default_factory=dict)  # a hash of each entry, by key
+    loose: tuple[Entry, ...] = ()  # the blocks under no entry: a stand-in entry per file that has any, run like entries
 
 
 def read_journal(settings: Settings, *, today: dt.date | None = None, memo: Memo | None = None, jobs: int = 1) -> Journal:
@@ -120,7 +124,7 @@ def read_journal(settings: Settings, *, today: dt.date | None = None, memo: Memo
         entries.append(replace(e, title=e.title or t.date(e.date), snippets=snippets))
         # The entry is what its file (by content) made at its place, keyed and titled: a cheap hash of all of it.
         digests[e.key] = fingerprint(origin[e.source], e.key, entries[-1].title)
-    return Journal(tuple(documents), tuple(entries), found.assets, lang, tuple(diagnostics), digests)
+    return Journal(tuple(documents), tuple(entries), found.assets, lang, tuple(diagnostics), digests, loose_entries(documents))
 
 
 @functools.lru_cache(maxsize=4)
@@ -174,9 +178,10 @@ def exec_settings(settings: Settings) -> ExecSettings:
 def run_snippets(journal: Journal, settings: Settings, *, today: dt.date,
                  progress: Callable[[int, int], None] | None = None,
                  meanwhile: Callable[[Sequence[Entry]], None] | None = None) -> ExecReport:
-    """Stage 2: a result for every snippet, reused from the store or run now (``meanwhile``: see
-    `execute_entries`)."""
-    return execute_entries(journal.entries, exec_settings(settings), today=today, progress=progress, meanwhile=meanwhile)
+    """Stage 2: a result for every snippet, those under no entry too, reused from the store or run now
+    (``meanwhile``: see `execute_entries`)."""
+    return execute_entries((*journal.entries, *journal.loose), exec_settings(settings), today=today, progress=progress,
+                           meanwhile=meanwhile)
 
 
 def load_glossary(settings: Settings) -> tuple[Glossary, tuple[Diagnostic, ...], str]:
@@ -225,7 +230,8 @@ def site_model(journal: Journal, report: ExecReport, glossary: Glossary, diagnos
         assets=frozenset(journal.assets), longest_streak=longest, current_streak=current, concepts=concepts,
         glossary=glossary, glossary_key=glossary_key, diagnostics=tuple(diagnostics),
         prints=prints if prints is not None else entry_prints(entries, report.results),
-        outcomes=outcomes if outcomes is not None else entry_outcomes(entries, report.results),
+        outcomes=outcomes if outcomes is not None else entry_outcomes((*entries, *journal.loose), report.results),
+        loose=journal.loose,
     )
 
 
@@ -272,9 +278,12 @@ def _build(settings: Settings, today: dt.date, progress: Callable[[int, int], No
         prepare(to_run)  # the bodies of entries run now are rendered again: their results are new
 
     report = run_snippets(journal, settings, today=today, progress=progress, meanwhile=meanwhile)
+    # a fragment's note says which earlier entry defines what it misses: known only once every entry is read
+    explained = explain_fragments((*journal.entries, *journal.loose), report.results)
+    report = replace(report, results={**report.results, **explained})
     diagnostics = [*journal.diagnostics, *glossary_problems, *report.diagnostics]
     previous = settings.out if settings.out.is_dir() else None
-    outcomes = entry_outcomes(journal.entries, report.results)
+    outcomes = entry_outcomes((*journal.entries, *journal.loose), report.results)
     prints = entry_prints(journal.entries, report.results, journal.digests, outcomes)
     make_downloads, more_reuse = _downloads(settings, journal.entries, report.results, prints, memo, previous)
     downloads = Background(make_downloads, fork=settings.jobs > 1)  # made meanwhile: they need no page
@@ -307,9 +316,10 @@ def _build(settings: Settings, today: dt.date, progress: Callable[[int, int], No
         memo.advance()
     return BuildReport(
         entries=len(journal.entries), pages=sum(1 for d in journal.documents if not d.entries),
-        counts=status_counts(model.entries, model.results), ran=report.ran, reused=report.reused,
+        counts=status_counts((*model.entries, *model.loose), model.results), ran=report.ran, reused=report.reused,
         diagnostics=tuple(sorted(set(diagnostics), key=lambda d: (d.source, d.message))),
         out=settings.out, seconds=time.perf_counter() - started, rendered=len(files), kept=len(reuse) + len(more_reuse),
+        notes=summary_notes(report.results.values()),
     )
 
 

@@ -44,7 +44,9 @@ def make_parser(command: str = "build") -> argparse.ArgumentParser:
     parser = _Parser(prog=prog, description="Build a verified website from a dated Markdown diary.")
     if command == "check":
         parser.add_argument("--junit", type=Path, default=None, metavar="FILE", help="write JUnit XML, one test case per snippet")
-        parser.add_argument("--require-gpu", action="store_true", help="a snippet that needs a GPU fails the check")
+        parser.add_argument("--require", action="append", default=[], metavar="STATUS[,STATUS…]",
+                            help="these statuses fail the check too, e.g. incomplete,needs-package,blocked")
+        parser.add_argument("--require-gpu", action="store_true", help="a snippet that needs a GPU fails the check (--require needs-gpu)")
         parser.add_argument("--shard", default=None, metavar="K/N", help="run only the entries of shard K of N")
     if command == "serve":
         parser.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default: 8000)")
@@ -103,12 +105,12 @@ def summary(report: BuildReport) -> str:
     counts = ", ".join(f"{n} {status.value}" for status in Status if (n := report.counts.get(status.value, 0)))
     snippets = sum(report.counts.values())
     site = report.out.as_posix().rstrip("/")
-    return (
+    return "\n".join([*report.notes, (  # missing packages, a prelude to write: above the line that ends the build
         f"Built {report.entries} entries and {report.pages} pages in {report.seconds:.1f} s; "
         f"{snippets} snippets ({counts or 'none'}), {report.ran} run now and {report.reused} from stored results; "
         f"{report.rendered} files written, {report.kept} unchanged; "
         f"{len(report.diagnostics)} warnings. Open {site}/index.html"
-    )
+    )])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -4,7 +4,9 @@ Pure functions, no I/O. `find_date` reads the first full calendar date (day,
 month and year) in a heading's text, in numeric, worded (month names in many
 languages, from Babel's CLDR data) or CJK form, and reports a date-like text
 that is not a calendar date (``30.02.2022``) as a match with a `problem`, so
-the caller can warn instead of silently treating it as an undated heading.
+the caller can warn instead of silently treating it as an undated heading. A
+date whose range end does not read (``2019.4.19-2019.22``) is still a date: the
+match keeps that end as `unread`, for the caller to warn about.
 """
 
 from __future__ import annotations
@@ -23,13 +25,18 @@ __all__ = ["DateMatch", "date_from_path", "find_date", "parse_date_value", "titl
 
 @dataclass(frozen=True)
 class DateMatch:
-    """A date found in a text; `date` is None when the text only looks like one."""
+    """A date found in a text; `date` is None when the text only looks like one.
+
+    `unread` is the dash and range end after a date that is not itself a date
+    (``-2019.22``): the span covers it, the date is the first part's.
+    """
 
     date: dt.date | None
     start: int
     end: int
     time: dt.time | None = None
     problem: str | None = None
+    unread: str | None = None
 
 
 # Month names come from several locales at once: a diary's language is not
@@ -93,9 +100,10 @@ _DASH = r"\s*[-–—]\s*"
 _BETWEEN = r"\.?[\s./-]*(?:(?:of|de)\s+)?"  # "5 янв", "5. Januar", "5th of January", "5 de enero"
 _TO_YEAR = r"\.?[\s,./-]*(?:(?:de|del)\s+)?"
 _YEAR = r"(\d{4})(?!\d)"
-# A numeric date must stand alone: "v1.2.2022" and "1.2.2022.5" are versions.
+# A numeric date must stand alone: "v1.2.2022" and "1.2.2022.5" are versions. A hyphen
+# and a number may follow only as a range's end ("2022-01-05-2022-01-07"): see _scan.
 _NUM_START = r"(?<![\w.])"
-_NUM_END = r"(?:(?=T\d)|(?![^\W_])(?![./-]\d))"
+_NUM_END = r"(?:(?=T\d)|(?![^\W_])(?![./]\d))"
 
 _YEAR_FIRST = re.compile(rf"{_NUM_START}(\d{{4}})([-./])(\d{{1,2}})\2(\d{{1,2}}){_NUM_END}")
 # A day range ("5-7.01.2022", "30.01–02.02.2022") is dated by its first day; no
@@ -120,6 +128,9 @@ _TIME = re.compile(
     r"(?:\s*[-–—]\s*\d{1,2}:\d{2}(?!\d))?"  # "12:00–14:00": the entry starts at the first time
 )
 _RANGE_DASH = re.compile(_DASH)
+_NUMBERS = re.compile(r"\d+(?:[./-]\d+)+(?![^\W_])")  # "2019.22", "30.02.2022": a range end, read or not
+_GLUED = re.compile(r"-(?=\d)")
+_LEADING_DATE = re.compile(r"\d{1,4}([-./])\d{1,2}\1\d{1,4}(?!\d)")  # a file name's: "2024-01-01-00_intro"
 _WEEKDAY_BEFORE = re.compile(r"([^\W\d_]+)\.?,?\s*$")
 _WEEKDAY_AFTER = re.compile(r"[\s,]*(?:\(([^\W\d_]+)\.?\)|([^\W\d_]+)\.?(?![^\W\d_]))")
 _HAS_YEAR = re.compile(r"\d{4}")
@@ -192,6 +203,15 @@ _RULES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str], bool], Parts]], ..
 )
 
 
+def _date_like(text: str, pos: int) -> re.Match[str] | None:
+    """Numbers at `pos` that look like a date, read or not: a year among them, or three of them."""
+    m = _NUMBERS.match(text, pos)
+    if m is None:
+        return None
+    numbers = re.split(r"[./-]", m[0])
+    return m if len(numbers) >= 3 or any(len(n) == 4 for n in numbers) else None
+
+
 def _scan(text: str, pos: int, day_first: bool) -> DateMatch | None:
     """The earliest (then longest) date-like text at or after `pos`, before any extension."""
     best: DateMatch | None = None
@@ -199,6 +219,10 @@ def _scan(text: str, pos: int, day_first: bool) -> DateMatch | None:
         at = pos
         while (m := regex.search(text, at)) is not None:
             parts = read(m, day_first)
+            # "2022-01-05-2" (an entry's key) and "1.2.2022-5" are not dates: a number
+            # glued on by a hyphen must look like a range's end to be read as one.
+            if regex in (_YEAR_FIRST, _NUMERIC) and _GLUED.match(text, m.end()) and not _date_like(text, m.end() + 1):
+                parts = None
             if parts is not None:
                 found = _dated(text, m.start(), m.end(), parts)
                 if best is None or (found.start, -found.end) < (best.start, -best.end):
@@ -228,7 +252,7 @@ def _time_at(text: str, pos: int) -> tuple[dt.time, int] | None:
 
 def _extend(text: str, found: DateMatch, day_first: bool) -> DateMatch:
     """Widen a match over what belongs to the date: "г.", a time, a range's end, a weekday."""
-    start, end, time = found.start, found.end, None
+    start, end, time, unread = found.start, found.end, None, None
     if (m := _YEAR_WORD.match(text, end)) is not None:
         end = m.end()
     if (timed := _time_at(text, end)) is not None:
@@ -236,13 +260,17 @@ def _extend(text: str, found: DateMatch, day_first: bool) -> DateMatch:
     if (dash := _RANGE_DASH.match(text, end)) is not None:
         last = _scan(text, dash.end(), day_first)
         if last is not None and last.start == dash.end():
-            end = _extend(text, last, day_first).end
+            last = _extend(text, last, day_first)
+            unread = text[end : last.end].strip() if last.date is None else last.unread
+            end = last.end
+        elif (numbers := _date_like(text, dash.end())) is not None:  # "2019.4.19-2019.22"
+            unread, end = text[end : numbers.end()].strip(), numbers.end()
     weekdays = _weekday_table()
     if (m := _WEEKDAY_AFTER.match(text, end)) is not None and _key(m[1] or m[2]) in weekdays:
         end = m.end()
     if (m := _WEEKDAY_BEFORE.search(text, max(0, start - 40), start)) is not None and _key(m[1]) in weekdays:
         start = m.start()
-    return DateMatch(found.date, start, end, time, found.problem)
+    return DateMatch(found.date, start, end, time, found.problem, None if found.date is None else unread)
 
 
 def find_date(text: str, *, day_first: bool = True) -> DateMatch | None:
@@ -278,9 +306,11 @@ def title_beside_date(text: str, match: DateMatch) -> str:
 
 def date_from_path(relpath: str) -> dt.date | None:
     """Date from a file path relative to diary/: '2022-01-05.md', '2022/01/05.md',
-    '2022/01/2022-01-05.md', '2021-1-6-lenet.md'. A month file ('2022-01.md') has none."""
+    '2022/01/2022-01-05.md', '2021-1-6-lenet.md', '2024-01-01-00_intro.md' (anything may follow
+    a leading date). A month file ('2022-01.md') has none."""
     path = PurePosixPath(relpath.replace("\\", "/"))
-    found = find_date(path.stem)
+    lead = _LEADING_DATE.match(path.stem)  # what follows a leading date does not matter
+    found = find_date(lead[0] if lead else path.stem)
     if found is not None and found.start == 0:
         return found.date
     parts = (*path.parent.parts[-2:], path.stem)

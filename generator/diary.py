@@ -22,7 +22,7 @@ import os
 import re
 import stat
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -286,6 +286,8 @@ def _scan(lines: list[str], first: int, path: str, day_first: bool) -> tuple[lis
             if match is not None and match.date is None:
                 warnings.append(Diagnostic(Source(path, line + 1), f"{match.problem or 'not a calendar date'}: the heading does not start an entry"))
                 match = None
+            elif match is not None and match.date is not None and match.unread:
+                warnings.append(Diagnostic(Source(path, line + 1), f"`{match.unread}` is not read as a date: the heading starts an entry dated {match.date.isoformat()}"))
             headings.append(_Heading(line, int(tok.tag[1]), content, match))
         elif tok.type == "fence" and tok.map:
             last = first + tok.map[1] - 1
@@ -379,7 +381,8 @@ def parse_document(path: str, text: str, *, rel: str | None = None, day_first: b
     dated = [h for h in top if h.date is not None]
     if not dated:
         warnings.append(Diagnostic(Source(path, 1), "no dated heading or date in the file name or front matter: it becomes a page of its own"))
-        return Document(path, rel, doc_title, "\n".join(lines[first:]), first + 1, (), tuple(warnings))
+        snippets, problems = _Blocks(tokens, first).snippets(lines, first, len(lines), path)
+        return Document(path, rel, doc_title, "\n".join(lines[first:]), first + 1, (), tuple([*warnings, *problems]), snippets)
 
     entries: list[Entry] = []
     blocks = _Blocks(tokens, first)
@@ -408,8 +411,32 @@ def parse_document(path: str, text: str, *, rel: str | None = None, day_first: b
     if cursor < len(lines):
         loose.append((cursor, lines[cursor:]))
     preface_line = loose[0][0] + 1 if loose else first + 1
-    preface = "\n\n".join("\n".join(chunk) for _, chunk in loose if any(s.strip() for s in chunk))
-    return Document(path, rel, doc_title, preface, preface_line, tuple(entries), tuple(warnings))
+    kept = [(start, chunk) for start, chunk in loose if any(s.strip() for s in chunk)]
+    preface = "\n\n".join("\n".join(chunk) for _, chunk in kept)
+    snippets = _loose_snippets(blocks, lines, kept, path, warnings)
+    return Document(path, rel, doc_title, preface, preface_line, tuple(entries), tuple(warnings), snippets)
+
+
+def _loose_snippets(blocks: _Blocks, lines: list[str], kept: list[tuple[int, list[str]]], path: str,
+                    warnings: list[Diagnostic]) -> tuple[Snippet, ...]:
+    """The runnable blocks of the text under no entry (file lines ``start``… of each chunk, the chunks
+    joined by a blank line into the preface), numbered across the chunks, spans in the preface; one
+    warning names the first, since they run in the file's own namespace, not in an entry's."""
+    found: list[Snippet] = []
+    offset = 0  # the chunk's first line in the preface
+    for start, chunk in kept:
+        snippets, problems = blocks.snippets(lines, start, start + len(chunk), path)
+        warnings.extend(problems)
+        for s in snippets:
+            n = len(found) + 1
+            span = (s.span[0] + offset, s.span[1] + offset) if s.span is not None else None
+            found.append(replace(s, id=f"-{n}", index=n, span=span))
+        offset += len(chunk) + 1
+    if found:
+        many = f"{len(found)} python blocks outside any dated entry (the first is here) run" if len(found) > 1 else \
+            "a python block outside any dated entry runs"
+        warnings.append(Diagnostic(found[0].source, f"{many} in this file's own namespace, not in an entry's"))
+    return tuple(found)
 
 
 def _meta_text(meta: dict[str, Any], key: str) -> str:
@@ -438,8 +465,6 @@ def entry_warnings(entries: Sequence[Entry], today: dt.date) -> tuple[Diagnostic
 
 def assign_keys(entries: list[Entry]) -> list[Entry]:
     """Sort entries by date (then source) and give each a unique, stable key."""
-    from dataclasses import replace
-
     ordered = sorted(entries, key=lambda e: (e.date, e.time or dt.time.min, e.source))
     seen: dict[str, int] = {}
     out = []

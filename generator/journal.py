@@ -8,7 +8,7 @@ from typing import Any
 
 from . import __version__
 from .model import Diagnostic, Document, Entry, Result, Status
-from .urls import entry_url, page_url
+from .urls import entry_url, preface_url
 
 
 def status_counts(entries: Sequence[Entry], results: Mapping[str, Result]) -> dict[str, int]:
@@ -20,29 +20,45 @@ def status_counts(entries: Sequence[Entry], results: Mapping[str, Result]) -> di
     return counts
 
 
-def entry_item(e: Entry, results: Mapping[str, Result], concepts: Sequence[str], words: int) -> str:
-    """One entry of ``entries`` as its line of the file (JSON)."""
+def snippet_items(e: Entry | None, results: Mapping[str, Result]) -> list[dict[str, Any]]:
+    """The ``snippets`` of an entry (or of a file's blocks under no entry) in the file."""
     snippets = []
-    for s in e.snippets:
+    for s in e.snippets if e is not None else ():
         r = results.get(s.id) or Result(Status.SKIPPED)
         snippets.append({
             "id": s.id, "line": s.source.line, "status": r.status.value, "device": r.device,
             "duration_s": round(r.duration_s, 4), "stdout": r.stdout, "shown": r.shown, "error": r.error,
             "ran_at": r.ran_at, "torch": r.torch_version,
         })
+    return snippets
+
+
+def entry_item(e: Entry, results: Mapping[str, Result], concepts: Sequence[str], words: int) -> str:
+    """One entry of ``entries`` as its line of the file (JSON)."""
     return json.dumps({
         "date": e.date.isoformat(), "title": e.title, "url": entry_url(e), "source": e.source.path,
         "line": e.source.line, "tags": list(e.tags), "concepts": list(concepts),
-        "words": words, "snippets": snippets,
+        "words": words, "snippets": snippet_items(e, results),
     }, ensure_ascii=False)
+
+
+def page_items(documents: Sequence[Document], loose: Sequence[Entry], results: Mapping[str, Result]) -> list[dict[str, Any]]:
+    """``pages``: every undated file, and every dated one whose text under no entry holds blocks (its
+    url is then its month page's, where that text is shown), with the blocks' results."""
+    by_path = {e.source.path: e for e in loose}
+    return [
+        {"title": d.title, "url": preface_url(d), "source": d.path, "snippets": snippet_items(by_path.get(d.path), results)}
+        for d in documents if not d.entries or d.path in by_path
+    ]
 
 
 def journal_json(
     entries: Sequence[Entry], documents: Sequence[Document], results: Mapping[str, Result],
     concepts: Mapping[str, Sequence[str]], words: Mapping[str, int], streaks: tuple[int, int],
-    warnings: Sequence[Diagnostic], items: Callable[[Entry], str] | None = None,
+    warnings: Sequence[Diagnostic], items: Callable[[Entry], str] | None = None, loose: Sequence[Entry] = (),
 ) -> bytes:
-    """The file; ``items`` gives an entry's line when the caller has it already (else `entry_item`)."""
+    """The file; ``items`` gives an entry's line when the caller has it already (else `entry_item`);
+    ``loose`` are the blocks under no entry (`generator.loose`), listed with their files in ``pages``."""
     met: dict[str, list[Entry]] = {}
     lines: list[str] = []
     for e in entries:
@@ -59,9 +75,9 @@ def journal_json(
         "stats": {
             "entries": len(entries), "words": sum(words.get(e.key, 0) for e in entries),
             "longest_streak": streaks[0], "current_streak": streaks[1],
-            "snippets": status_counts(entries, results),
+            "snippets": status_counts([*entries, *loose], results),
         },
-        "pages": [{"title": d.title, "url": page_url(d), "source": d.path} for d in documents if not d.entries],
+        "pages": page_items(documents, loose, results),
         "warnings": [
             {"file": w.source.path, "line": w.source.line, "message": w.message}
             for w in sorted(set(warnings), key=lambda d: (d.source, d.message))

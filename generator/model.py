@@ -43,6 +43,10 @@ class Status(str, Enum):
     NEEDS_GPU = "needs-gpu"
     TIMEOUT = "timeout"
     CRASHED = "crashed"
+    # Why a block could prove nothing, though its code may be right (none of them fails `check`):
+    INCOMPLETE = "incomplete"  # a fragment: it uses names nothing in its namespace defines
+    NEEDS_PACKAGE = "needs-package"  # a module that is not installed here
+    BLOCKED = "blocked"  # a failed block above would have defined what it uses
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,11 @@ class Result:
     duration_s: float = 0.0
     ran_at: str | None = None  # ISO date the snippet ran
     note: str | None = None  # e.g. why it was skipped, or that output was cut
+    names: tuple[str, ...] = ()  # incomplete: the names nothing defines, in the order first used
+    package: str | None = None  # needs-package: the top-level module that is missing ("cv2")
+    blocked_by: str | None = None  # blocked: the id of the first failed block it depends on
+    # A REPL transcript: one record per statement, {"line", "code", "pasted", "actual", "differs"}
+    transcript: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,6 +138,10 @@ class Document:
     ``preface`` is the text before the first dated heading (and any text under
     an undated heading of a higher level than the entries), kept for the
     file's page. A file with no date at all has no entries: it is a page.
+    ``snippets`` are the runnable blocks of that text, which run in order in
+    the file's own namespace: their sources are file lines (a notebook's, cell
+    numbers), their spans lines of ``preface``, their ids wait for a key
+    (`generator.loose`).
     """
 
     path: str  # as shown in messages: "diary/2022-01.md"
@@ -138,3 +151,4 @@ class Document:
     preface_line: int
     entries: tuple[Entry, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
+    snippets: tuple[Snippet, ...] = ()

@@ -6,13 +6,14 @@ diary that pytest's collection reaches becomes a file node, each of its
 entries a container, and each runnable block an item named ``block-N``:
 ``diary/2022-01.md::2022-01-05::block-1``. ``--tetrad-args`` takes the
 options of ``build-site check`` (``--diary``, ``--snippets``, ``--device``,
-``--timeout``, ``--require-gpu``, ``--shard``…); the diary folder is ``diary``
+``--timeout``, ``--require STATUS,…``, ``--require-gpu``, ``--shard``…); the diary folder is ``diary``
 unless it names another.
 
 The snippets run with the build's engine and store, once per session: the
 first item to run runs every selected entry (in parallel, reusing stored
 results), and each item then reports its own block's result. A failure names
-the diary's file and line; a skipped or ``needs-gpu`` block is skipped.
+the diary's file and line; a skipped block, and one that could prove nothing
+(``needs-gpu``, ``incomplete``, ``needs-package``, ``blocked``), is skipped unless required.
 """
 
 from __future__ import annotations
@@ -40,11 +41,11 @@ class DiaryRun:
     """The session's diary: read once, run once, asked per item."""
 
     def __init__(self, args: argparse.Namespace, settings: Settings) -> None:
-        from .check import failing_statuses
+        from .check import failing_statuses, parse_required
 
         self.args = args
         self.settings = settings
-        self.failing = failing_statuses(args.require_gpu)
+        self.failing = failing_statuses(parse_required(args.require, args.require_gpu))
         self.journal: Journal | None = None
         self.files: dict[Path, list[Entry]] = {}
         self.report: ExecReport | None = None
@@ -56,7 +57,7 @@ class DiaryRun:
         from .shard import parse_shard, select
 
         self.journal = read_journal(self.settings, today=self.today)
-        entries: Sequence[Entry] = self.journal.entries
+        entries: Sequence[Entry] = (*self.journal.entries, *self.journal.loose)
         if self.args.shard is not None:
             entries = select(entries, parse_shard(self.args.shard), self.settings.snippets / "results")
         for entry in entries:
@@ -67,11 +68,14 @@ class DiaryRun:
         """The block's result; the first call runs the entries of every selected item."""
         if self.report is None:
             from .build import run_snippets
+            from .fragments import explain_fragments
 
             assert self.journal is not None
             wanted = {item.entry.key for item in items if isinstance(item, SnippetItem)}
-            entries = tuple(e for e in self.journal.entries if e.key in wanted)
-            self.report = run_snippets(replace(self.journal, entries=entries), self.settings, today=self.today)
+            entries = tuple(e for e in (*self.journal.entries, *self.journal.loose) if e.key in wanted)
+            self.report = run_snippets(replace(self.journal, entries=entries, loose=()), self.settings, today=self.today)
+            explained = explain_fragments((*self.journal.entries, *self.journal.loose), self.report.results)
+            self.report = replace(self.report, results={**self.report.results, **explained})
         return self.report.results.get(snippet.id) or Result(Status.SKIPPED, note="no result")
 
 
@@ -127,7 +131,7 @@ class SnippetItem(pytest.Item):
         self.snippet = snippet
 
     def runtest(self) -> None:
-        from .check import Case
+        from .check import UNPROVEN, Case
 
         run = self.config.stash[_RUN]
         result = run.result(self.snippet, self.session.items)
@@ -137,7 +141,7 @@ class SnippetItem(pytest.Item):
         case = Case(self.entry, self.snippet, result)
         if result.status in run.failing:
             raise SnippetFailed(case)
-        if result.status in (Status.SKIPPED, Status.NEEDS_GPU):
+        if result.status is Status.SKIPPED or result.status in UNPROVEN:
             # reported at the block's line, as pytest reports its own skip marks
             raise pytest.skip.Exception(f"{result.status.value}: {case.error}", _use_item_location=True)
 
@@ -171,6 +175,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if not config.getoption("tetrad"):
         return
     # the command line's own options and their meaning
+    from .check import parse_required
     from .cli import _settings, make_parser
     from .shard import parse_shard
 
@@ -178,6 +183,7 @@ def pytest_configure(config: pytest.Config) -> None:
         args = make_parser("check").parse_args(shlex.split(config.getoption("tetrad_args")))
         if args.shard is not None:
             parse_shard(args.shard)
+        parse_required(args.require, args.require_gpu)
     except TetradError as exc:
         raise pytest.UsageError(f"--tetrad-args: {exc}") from None
     config.stash[_RUN] = DiaryRun(args, _settings(args))
@@ -204,9 +210,13 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     run = config.stash.get(_RUN, None)
     if run is None or run.report is None:
         return
+    from .fragments import summary_notes
+
     report, journal = run.report, run.journal
     terminalreporter.write_sep("-", "tetrad")
     terminalreporter.write_line(f"{len(report.results)} snippets: {report.ran} run now and {report.reused} from stored results")
+    for line in summary_notes(report.results.values()):  # missing packages, a prelude to write
+        terminalreporter.write_line(line)
     for d in sorted({*(journal.diagnostics if journal else ()), *report.diagnostics}, key=lambda d: (d.source, d.message)):
         terminalreporter.write_line(f"{d.source}: warning: {d.message}")
 

@@ -33,9 +33,10 @@ from .parallel import fork_map
 from .model import Diagnostic, Document, Entry, Result, Snippet, Source, Status
 from .search import Document as SearchDocument
 from .search import search_script, searchable
+from .terminal import to_html
 from .timeline import Cell, cumulative, first_met, heatmap
 from .urls import (
-    concept_url, entry_url, month_key, month_url, page_url, relative, report_url, tag_url, timeline_url, unique_slugs,
+    concept_url, entry_url, month_key, month_url, page_url, preface_url, relative, report_url, tag_url, timeline_url, unique_slugs,
 )
 
 LATEST = 10  # entries on the home page
@@ -48,6 +49,7 @@ class SnippetView:
     snippet: Snippet
     result: Result
     entry: Entry
+    page: str = ""  # the page that shows it when that is not its entry's: a page's, a month's (its preface)
 
 
 @dataclass(frozen=True)
@@ -86,12 +88,15 @@ class SiteModel:
     prints: Mapping[str, str] = field(default_factory=dict)  # a hash of each entry and its results, by key
     outcomes: Mapping[str, str] = field(default_factory=dict)  # a hash of each entry's results, by key
     diagnostics: tuple[Diagnostic, ...] = ()
+    loose: tuple[Entry, ...] = ()  # the blocks under no entry, a stand-in entry per file (`generator.loose`)
 
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
-    return Environment(loader=PackageLoader("generator", "templates"), autoescape=True,
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env = Environment(loader=PackageLoader("generator", "templates"), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["ansi"] = lambda text: Markup(to_html(text))  # captured output's terminal colours
+    return env
 
 
 def _shown_code(snippet: Snippet, code: str) -> tuple[str, str]:
@@ -158,6 +163,9 @@ class _Renderer:
                 self.file_targets[doc.rel] = month_url(month_key(min(e.date for e in doc.entries)))
             else:
                 self.file_targets[doc.rel] = page_url(doc)
+        # The blocks under no entry, by file, and the page that shows them: the file's page, or its month's.
+        self.loose_of = {e.source.path: e for e in model.loose}
+        self.loose_page = {doc.path: preface_url(doc) for doc in model.documents if doc.path in self.loose_of}
         self.tags = self._listings({e.key: e.tags for e in self.entries}, tag_url)
         self.concepts = self._listings(model.concepts, concept_url)
         self.tag_of = {x.name: x for x in self.tags}
@@ -178,11 +186,13 @@ class _Renderer:
 
     # -- Markdown with the site's links --------------------------------------------------
     def markdown(self, text: str, source: Source, page: str, snippets: Sequence[Snippet] = (),
-                 linker: Entry | None = None) -> tuple[str, list[str], list[Diagnostic], str]:
+                 linker: Entry | None = None, runs: Entry | None = None) -> tuple[str, list[str], list[Diagnostic], str]:
         """Markdown as HTML in ``page``, the keys of the entries it links to (for ``linker``'s
-        backlinks), its wiki-links to nothing, and its readable words (`plain_text`).
+        backlinks), its wiki-links to nothing, and its readable words (`plain_text`). The blocks
+        shown with results are ``linker``'s, or those of ``runs`` (a text under no entry).
         Changes nothing: it may run in a forked process."""
-        by_line = fence_lines(linker) if linker is not None else {s.source.line: s for s in snippets}
+        owner = linker or runs
+        by_line = fence_lines(owner) if owner is not None else {s.source.line: s for s in snippets}
         linked: set[str] = set()
 
         def note_link(target: Entry) -> None:
@@ -229,9 +239,10 @@ class _Renderer:
             problems.append(Diagnostic(Source(source.path, source.line + offset), f"wiki-link [[{target}]] points to no entry or concept"))
         return out, sorted(linked), problems, readable
 
-    def fragment(self, text: str, source: Source, page: str) -> str:
-        """A preface or page as HTML; its wiki-links to nothing are noted."""
-        html, _, problems, _ = self.markdown(text, source, page)
+    def fragment(self, doc: Document, page: str) -> str:
+        """A preface or page as HTML, its blocks with their results; its wiki-links to nothing are noted."""
+        html, _, problems, _ = self.markdown(doc.preface, Source(doc.path, doc.preface_line), page,
+                                             runs=self.loose_of.get(doc.path))
         self.unresolved.extend(problems)
         return html
 
@@ -242,6 +253,8 @@ class _Renderer:
         return self.env.get_template("snippet.html").render(
             s=snippet, r=result, t=self.t, code_html=highlight_code(*_shown_code(snippet, code)),
             images=[o["data"]["image/png"] for o in result.outputs if "image/png" in o.get("data", {})],
+            displays=[o["data"]["text/plain"] for o in result.outputs if o.get("output_type") == "display_data"
+                      and "text/plain" in o.get("data", {}) and "image/png" not in o["data"]],
         )
 
     # -- pages ---------------------------------------------------------------------------
@@ -362,9 +375,9 @@ class _Renderer:
             months_near = [x.key for x in self.months[max(0, i - 1):i + 2]]
             if self.unchanged(m.url, world, self._listed(m.entries), [self.words.get(e.key) for e in m.entries],
                               [(d.path, d.preface_line, d.preface) for d in m.prefaces], months_near,
-                              [bool(e.snippets) for e in m.entries]):
+                              [bool(e.snippets) for e in m.entries], self._loose_outcomes(m.prefaces)):
                 continue
-            prefaces = [(d, self.fragment(d.preface, Source(d.path, d.preface_line), m.url)) for d in m.prefaces]
+            prefaces = [(d, self.fragment(d, m.url)) for d in m.prefaces]
             out[m.url] = self.page(
                 "month.html", m.url, self.t.month(m.first_day), month=m, prefaces=prefaces,
                 prev=self.months[i - 1] if i > 0 else None, next=self.months[i + 1] if i + 1 < len(self.months) else None,
@@ -373,8 +386,8 @@ class _Renderer:
         standalone = [d for d in self.model.documents if not d.entries]
         for d in standalone:
             url = page_url(d)
-            out[url] = self.page("page.html", url, d.title, body=self.fragment(d.preface, Source(d.path, d.preface_line), url))
-        counts = status_counts(entries, self.model.results)
+            out[url] = self.page("page.html", url, d.title, body=self.fragment(d, url))
+        counts = status_counts([*entries, *self.model.loose], self.model.results)
         out["index.html"] = self.page(
             "home.html", "index.html", self.model.title, latest=list(reversed(entries[-LATEST:])),
             words=self.words, total_words=sum(self.words.values()), total_entries=len(entries),
@@ -398,9 +411,19 @@ class _Renderer:
         out["journal.json"] = journal_json(
             entries, self.model.documents, self.model.results, self.model.concepts, self.words,
             (self.model.longest_streak, self.model.current_streak), [*self.model.diagnostics, *self.unresolved],
-            items=self.journal_item,
+            items=self.journal_item, loose=self.model.loose,
         )
         return out, self.reuse
+
+    def _loose_outcomes(self, docs: Sequence[Document]) -> list[object]:
+        """What the results of the blocks under no entry of ``docs`` are (a hash of each file's)."""
+        return [self.model.outcomes.get(e.key) or [self.result(s) for s in e.snippets]
+                for e in (self.loose_of.get(d.path) for d in docs) if e is not None]
+
+    def _loose_views(self, year: int) -> list[SnippetView]:
+        """The blocks under no entry in ``year``'s report: a preface's in its month's year, a page's in the latest."""
+        return [SnippetView(s, self.result(s), e, self.loose_page[e.source.path]) for e in self.model.loose
+                if (e.date.year if e.date != dt.date.min else self.latest_year) == year for s in e.snippets]
 
     def _years(self) -> list[tuple[int, list[Month]]]:
         return [(y, [m for m in self.months if m.first_day.year == y]) for y in reversed(self.years)]
@@ -463,10 +486,11 @@ class _Renderer:
         for year in self.years or [self.latest_year]:
             url = report_url(year, self.latest_year)
             views = [SnippetView(s, self.result(s), e) for e in self.entries if e.date.year == year for s in e.snippets]
+            views += self._loose_views(year)
             links = [(y, report_url(y, self.latest_year)) for y in self.years]
             if self.unchanged(url, self.model.lang, links, [
-                (v.entry.key, v.entry.date, v.snippet.id, v.snippet.index, v.snippet.source, v.result.status,
-                 v.result.error, v.result.device, v.result.duration_s) for v in views
+                (v.entry.key, v.entry.date, v.entry.title if v.page else "", v.page, v.snippet.id, v.snippet.index,
+                 v.snippet.source, v.result.status, v.result.error, v.result.device, v.result.duration_s) for v in views
             ]):
                 continue
             counts = {st.value: sum(1 for v in views if v.result.status is st) for st in Status}
@@ -482,8 +506,8 @@ class _Renderer:
         r = v.result
         if self.memo is None:
             return self.env.get_template("_report_row.html").render(v=v, root=root, t=self.t)
-        key = fingerprint("row", self.model.lang, root, v.entry.key, v.entry.date, v.snippet.id, v.snippet.index,
-                          v.snippet.source, r.status, r.error, r.device, r.duration_s)
+        key = fingerprint("row", self.model.lang, root, v.entry.key, v.entry.date, v.entry.title if v.page else "", v.page,
+                          v.snippet.id, v.snippet.index, v.snippet.source, r.status, r.error, r.device, r.duration_s)
         found = self.memo.get("row", key)
         if found is None:  # rendered alone: a clean build renders all rows in one go (`_report_rows.html`)
             found = self.env.get_template("_report_row.html").render(v=v, root=root, t=self.t)

@@ -33,7 +33,7 @@ RUNNABLE_LANGS: Mapping[str, str] = {
 }
 OUTPUT_LANG = "output"
 # Bump when the engine changes what a run produces, so stored results are redone.
-KEY_VERSION = 1
+KEY_VERSION = 2
 
 _FLAGS = ("skip", "gpu")
 _TRUE = {"", "true", "yes", "1", "on"}

@@ -26,6 +26,11 @@ def page_url(doc: Document) -> str:
     return f"pages/{doc.rel.rsplit('.', 1)[0]}.html"
 
 
+def preface_url(doc: Document) -> str:
+    """Where a file's text under no entry is shown: its own page (an undated file), or its first entry's month."""
+    return month_url(month_key(min(e.date for e in doc.entries))) if doc.entries else page_url(doc)
+
+
 def slug(name: str) -> str:
     """A file name for a tag or concept: lower case, letters and digits kept (any script), the rest dashes."""
     text = re.sub(r"[^\w]+", "-", name.lower().replace("ё", "е")).strip("-_")

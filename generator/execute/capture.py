@@ -12,6 +12,8 @@ from __future__ import annotations
 import io
 import os
 
+from ..terminal import RESET, collapse
+
 
 def human_size(n: int) -> str:
     """``10.0 MB``, ``100 kB``, ``512 B`` (decimal units, as file managers show)."""
@@ -53,12 +55,14 @@ class Sink(io.RawIOBase):
         self.total += skipped
 
     def text(self) -> tuple[str, str | None]:
-        """The kept text and, when some was cut, the note that says so."""
-        text = bytes(self.kept).decode("utf-8", "replace")
+        """The kept text as a terminal shows it (`collapse`: a progress bar's final state, not its
+        every redraw) and, when some was cut, the note that says so."""
+        text = collapse(bytes(self.kept).decode("utf-8", "replace"))
         if self.total <= self.limit:
             return text, None
         note = cut_note(self.total, self.limit)
-        return f"{text}\n{note}\n", note
+        reset = RESET if "\x1b" in text else ""  # a colour left open by the cut must not run into the note
+        return f"{text}{reset}\n{note}\n", note
 
 
 class Capture:

@@ -27,7 +27,9 @@ from collections.abc import Iterable
 from typing import Any, NoReturn, TypedDict
 
 from generator.execute.capture import NativeFile
-from generator.execute.cells import BlockContext, BlockSpec, run_block
+from generator.execute.cells import BlockContext, BlockSpec
+from generator.execute.names import bound_names
+from generator.execute.runner import Namespace, run_block
 
 
 class EntrySpec(TypedDict):
@@ -41,6 +43,7 @@ class EntrySpec(TypedDict):
     memory_limit_mb: int
     output_limit: int
     threads: int  # torch threads, 0 to keep torch's default
+    prelude: list[str] | None  # [file name, code] of snippets/prelude.py
     blocks: list[BlockSpec]
 
 
@@ -127,9 +130,10 @@ def _prepare(spec: EntrySpec, workdir: str, capture_dir: str, close: Iterable[in
         ran_at=spec["ran_at"],
         output_limit=spec["output_limit"],
         memory_limit_mb=spec["memory_limit_mb"],
-        sources=_sources(spec["blocks"]),
+        sources=_sources(spec["blocks"], spec.get("prelude")),
         native_out=out,
         native_err=err,
+        prelude=(spec["prelude"][0], spec["prelude"][1]) if spec.get("prelude") else None,
     )
 
 
@@ -148,9 +152,11 @@ def _seed(threads: int, device: str) -> None:
             torch.random.default_generator.manual_seed(0)
 
 
-def _sources(blocks: list[BlockSpec]) -> dict[str, dict[int, str]]:
+def _sources(blocks: list[BlockSpec], prelude: list[str] | None) -> dict[str, dict[int, str]]:
     """Each own file's lines by number, for tracebacks."""
     sources: dict[str, dict[int, str]] = {}
+    if prelude:
+        sources[prelude[0]] = dict(enumerate(prelude[1].splitlines(), start=1))
     for block in blocks:
         lines = sources.setdefault(block["filename"], {})
         for n, line in enumerate(block["code"].splitlines(), start=block["offset"] + 1):
@@ -161,24 +167,32 @@ def _sources(blocks: list[BlockSpec]) -> dict[str, dict[int, str]]:
     return sources
 
 
-def _namespace(device: str) -> types.ModuleType:
-    module = types.ModuleType("__main__")
-    module.__dict__["device"] = device
-    return module
+def _namespaces(blocks: list[BlockSpec], ctx: BlockContext) -> dict[str | None, Namespace]:
+    """The entry's namespaces (its own, and one per ``session=``), each knowing what its code binds."""
+    spaces: dict[str | None, Namespace] = {}
+    for block in blocks:
+        if block["session"] in spaces:
+            continue
+        code = [b["code"] for b in blocks if b["session"] == block["session"]]
+        code += [b["setup"][1] for b in blocks if b["session"] == block["session"] and b["setup"]]
+        code += [ctx.prelude[1]] if ctx.prelude else []
+        binds = frozenset({"device"}).union(*(bound_names(c) for c in code))
+        module = types.ModuleType("__main__")
+        module.__dict__["device"] = ctx.device
+        spaces[block["session"]] = Namespace(module, binds)
+    return spaces
 
 
 def run_entry(spec: EntrySpec, channel: int, workdir: str, capture_dir: str, close: Iterable[int]) -> NoReturn:
     """Run the entry's blocks in order and report each; then exit."""
     try:
         ctx = _prepare(spec, workdir, capture_dir, close)
-        main = _namespace(ctx.device)
-        sessions: dict[str, types.ModuleType] = {}
+        spaces = _namespaces(spec["blocks"], ctx)
         for i, block in enumerate(spec["blocks"]):
-            session = block["session"]
-            module = main if session is None else sessions.setdefault(session, _namespace(ctx.device))
-            sys.modules["__main__"] = module  # so pickle finds classes a snippet defines
+            space = spaces[block["session"]]
+            sys.modules["__main__"] = space.module  # so pickle finds classes a snippet defines
             _send(channel, {"t": "start", "i": i, "timeout": block["timeout"]})
-            result = run_block(block, module.__dict__, ctx)
+            result = run_block(block, space, ctx)
             _send(channel, {"t": "result", "i": i, "result": result})
         _send(channel, {"t": "done"})
     except BaseException as exc:  # the engine's own failure: say so, the worker reports a crash

@@ -20,10 +20,10 @@ from generator.execute import pool
 from generator.execute.cells import BlockContext, not_run
 from generator.execute.child import EntrySpec
 from generator.execute.environment import key_torch_version, resolve_device, torch_version
-from generator.execute.plan import EntryPlan, plan_entry
+from generator.execute.plan import EntryPlan, plan_entry, read_prelude
 from generator.execute.records import result_from_json
 from generator.execute.store import Store, StoredEntry, relocate
-from generator.model import Diagnostic, Entry, Result, Status
+from generator.model import Diagnostic, Entry, Result, Source, Status
 
 OUTPUT_LIMIT = 100_000  # bytes kept per stream and block; the rest is cut with a note
 
@@ -80,6 +80,9 @@ def execute_entries(
     diagnostics: list[Diagnostic] = []
     reused = ran = 0
     pending: list[EntryPlan] = []
+    prelude = read_prelude(settings.snippets_dir)
+    if prelude is not None and prelude.problem is not None:
+        diagnostics.append(Diagnostic(Source(prelude.name), prelude.problem))
 
     def advance(n: int) -> None:
         nonlocal done
@@ -90,7 +93,7 @@ def execute_entries(
     for entry in entries:
         if not entry.snippets:
             continue
-        plan = plan_entry(entry, settings.snippets_dir, key_torch_version(version), device, settings.timeout)
+        plan = plan_entry(entry, settings.snippets_dir, key_torch_version(version), device, settings.timeout, prelude)
         # A setup=/file= that cannot be used (outside snippets/, missing) fails its block; say where it is written.
         diagnostics.extend(Diagnostic(s.source, b["problem"]) for s, b in zip(entry.snippets, plan.blocks, strict=True) if b["problem"])
         stored, problem = store.load(entry.key)
@@ -177,6 +180,7 @@ def _spec(n: int, plan: EntryPlan, settings: ExecSettings, device: str, today: d
         memory_limit_mb=settings.memory_limit_mb,
         output_limit=OUTPUT_LIMIT,
         threads=max(1, cpus // jobs) if jobs > 1 else 0,  # concurrent entries share the cores
+        prelude=[plan.prelude.name, plan.prelude.text] if plan.prelude is not None and plan.prelude.text is not None else None,
         blocks=list(plan.blocks),
     )
 

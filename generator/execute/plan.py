@@ -16,9 +16,11 @@ from pathlib import Path, PurePosixPath
 from generator.execute.cells import BlockSpec
 from generator.model import Entry, Snippet
 from generator.notebooks.fences import block_origin
+from generator.notebooks.reader import is_notebook
 from generator.snippets import cache_key, include_problem
 
 MISSING = "\0missing"  # what a missing file contributes to a key
+PRELUDE = "prelude.py"  # in snippets/: runs first in every namespace of every entry
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class EntryPlan:
     key: str
     code_key: str
     blocks: tuple[BlockSpec, ...]
+    prelude: Include | None = None  # snippets/prelude.py, run first in every namespace
 
 
 def read_include(snippets_dir: Path, relative: str, option: str) -> Include:
@@ -92,11 +95,14 @@ def _block(snippet: Snippet, includes: dict[str, Include], default_timeout: floa
         expected_output=snippet.expected_output,
         setup=[setup.name, setup.text] if setup is not None and setup.text is not None else None,
         problem=problem,
+        notebook=is_notebook(snippet.source.path),
     )
 
 
-def plan_entry(entry: Entry, snippets_dir: Path, torch_version: str, device: str, default_timeout: float) -> EntryPlan:
-    """Read the entry's included files and compute its keys and block specs."""
+def plan_entry(entry: Entry, snippets_dir: Path, torch_version: str, device: str, default_timeout: float,
+               prelude: Include | None = None) -> EntryPlan:
+    """Read the entry's included files and compute its keys and block specs (``prelude``: `read_prelude`'s,
+    read once for all entries)."""
     included: dict[str, str] = {}
     blocks = []
     for snippet in entry.snippets:
@@ -105,13 +111,24 @@ def plan_entry(entry: Entry, snippets_dir: Path, torch_version: str, device: str
             ref = snippet.options.setup if option == "setup" else snippet.options.file
             included[f"{option}:{ref}"] = include.text if include.text is not None else MISSING
         blocks.append(_block(snippet, includes, default_timeout))
+    if prelude is not None:
+        included["prelude"] = prelude.text if prelude.text is not None else MISSING
     files = tuple(sorted(included.items()))
     return EntryPlan(
         entry=entry,
         key=_key(entry.snippets, files, torch_version, device),
         code_key=_key(entry.snippets, files, "", ""),
         blocks=tuple(blocks),
+        prelude=prelude,
     )
+
+
+def read_prelude(snippets_dir: Path) -> Include | None:
+    """``snippets/prelude.py``, or None when the diary has none."""
+    path = snippets_dir / PRELUDE
+    if not path.exists() and not path.is_symlink():
+        return None
+    return read_include(snippets_dir, PRELUDE, "prelude")
 
 
 @functools.lru_cache(maxsize=8192)

@@ -86,7 +86,10 @@ class Worker(_Channel):
     def __init__(self, early: bool = False) -> None:
         self.log: IO[bytes] = tempfile.TemporaryFile()
         self.cache = tempfile.mkdtemp(prefix="tetrad-worker-")  # torch's compile cache, removed with the worker
-        env = dict(os.environ, PYTHONHASHSEED="0", MPLBACKEND="Agg")
+        # Figures are displayed as Jupyter's inline backend displays them (a dependency of IPython), and
+        # IPython keeps its profile folder in the worker's own folder, not in the user's home.
+        env = dict(os.environ, PYTHONHASHSEED="0", MPLBACKEND="module://matplotlib_inline.backend_inline",
+                   IPYTHONDIR=os.path.join(self.cache, "ipython"))
         # glibc's malloc asks for transparent huge pages (where the kernel offers them on request): the
         # worker's heap then takes fewer page-table entries to copy at each fork, and an entry's tensors
         # fewer page faults to fill (about 8 ms less per entry here). Unknown to an older glibc, which

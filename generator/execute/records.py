@@ -22,6 +22,8 @@ def result_to_json(result: Result) -> dict[str, Any]:
     data = {name: getattr(result, name) for name in _FIELDS}
     data["status"] = result.status.value
     data["outputs"] = [dict(output) for output in result.outputs]
+    data["names"] = list(result.names)
+    data["transcript"] = [dict(step) for step in result.transcript]
     return data
 
 
@@ -44,6 +46,14 @@ def result_from_json(data: Any) -> Result:
     for name in _OPTIONAL_TEXT:
         if values.get(name) is not None and not isinstance(values[name], str):
             raise ValueError(f"{name} must be text or null")
+    names = values.get("names", ())
+    if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
+        raise ValueError("names must be a list of text")
+    values["names"] = tuple(names)
+    steps = values.get("transcript", ())
+    if not isinstance(steps, (list, tuple)) or not all(_is_step(s) for s in steps):
+        raise ValueError("transcript must be a list of statements with text fields")
+    values["transcript"] = tuple(dict(s) for s in steps)
     duration = values.get("duration_s", 0.0)
     if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not 0 <= duration < float("inf"):
         raise ValueError("duration_s must be a number of seconds")
@@ -51,7 +61,14 @@ def result_from_json(data: Any) -> Result:
     return Result(**values)
 
 
-_OPTIONAL_TEXT = ("shown", "error", "traceback", "device", "torch_version", "ran_at", "note")
+_OPTIONAL_TEXT = ("shown", "error", "traceback", "device", "torch_version", "ran_at", "note", "package", "blocked_by")
+_STEP_TEXT = ("code", "pasted", "actual")
+
+
+def _is_step(step: object) -> bool:
+    """A transcript statement: its line, code, pasted and actual output, and whether they differ."""
+    return (isinstance(step, dict) and isinstance(step.get("line"), int) and isinstance(step.get("differs"), bool)
+            and all(isinstance(step.get(k), str) for k in _STEP_TEXT))
 
 
 def _is_output(output: object) -> bool:

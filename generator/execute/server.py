@@ -162,6 +162,12 @@ def preload() -> list[str]:
     # matplotlib's warning when a figure is "shown" without a screen says nothing to a reader; set here once
     # (compiling its pattern takes a millisecond), every entry's process inherits the filter.
     warnings.filterwarnings("ignore", message=".*non-interactive, and thus cannot be shown")
+    try:  # every entry runs its cells through this one IPython, inherited at each fork
+        from generator.execute import shell
+
+        shell.prepare()
+    except Exception as exc:
+        problems.append(f"IPython: {type(exc).__name__}: {exc}")
     torch: Any = sys.modules.get("torch")
     if torch is not None:
         # Tiny CPU work only: no thread pool is started, so forking stays safe.

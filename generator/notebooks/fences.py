@@ -3,9 +3,9 @@
 A Markdown entry's snippet is found at its fence's file line. A notebook
 entry's snippet carries its cell number as its line instead, while its
 fence sits at a line of the Markdown generated from the cells; `fence_lines`
-gives the renderer the snippet at each rendered fence line for both kinds,
-by finding the fences again with `extract_snippets` (the same parse gives
-the same order). `block_origin` names the cell a notebook's block is
+gives the renderer the snippet at each rendered fence line for both kinds
+(and for the text under no entry, `generator.loose`), from the lines of the
+body the snippet spans. `block_origin` names the cell a notebook's block is
 compiled as, for tracebacks. `body_parts` cuts any entry's body into prose and
 snippets, in order, for the notebook and script downloads, and
 `runnable_code` gives the code a snippet runs as plain Python.
@@ -23,7 +23,7 @@ from markdown_it import MarkdownIt
 from generator.model import Diagnostic, Entry, Snippet
 from generator.notebooks.cells import trim_blank
 from generator.notebooks.reader import is_notebook
-from generator.snippets import OUTPUT_LANG, extract_snippets, parse_info
+from generator.snippets import OUTPUT_LANG, parse_info
 
 _md = MarkdownIt("commonmark").disable("inline")  # the parser extract_snippets uses
 
@@ -55,12 +55,11 @@ def fence_lines(entry: Entry) -> dict[int, Snippet]:
     """The entry's snippet at each line where a runnable fence of its body is rendered.
 
     Lines count as the renderer counts them: ``entry.body_line`` plus the
-    fence's line in the body.
+    fence's line in the body (its span's first line). A fence that is no
+    snippet (a python fence in a notebook's Markdown cell) is not among them,
+    and renders as plain code.
     """
-    if not is_notebook(entry.source.path):
-        return {s.source.line: s for s in entry.snippets}
-    found, _ = extract_snippets(entry.key, entry.source.path, entry.body, entry.body_line)
-    return {f.source.line: s for f, s in zip(found, entry.snippets)}
+    return {entry.body_line + s.span[0] if s.span is not None else s.source.line: s for s in entry.snippets}
 
 
 @dataclass(frozen=True)

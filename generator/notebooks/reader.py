@@ -166,15 +166,19 @@ def read_notebook(path: str, rel: str, data: bytes, *, day_first: bool = True) -
     body, cell_of, cell_problems = _generate(cells, authored, lines_of, _language(meta))
     for cell, message in cell_problems:
         warn(cell, message)
+    snippets, option_problems = extract_snippets("", path, body, 1)
+    # Only code cells run, as in Jupyter: a python fence written in a Markdown cell stays code to read.
+    ran = [s for s in snippets if cells[cell_of[s.source.line - 1] - 1].get("cell_type") == "code"]
+    snippets = tuple(dataclasses.replace(s, source=Source(path, cell_of[s.source.line - 1]), id=f"-{n}", index=n)
+                     for n, s in enumerate(ran, start=1))
+    for d in option_problems:
+        if cells[cell_of[d.source.line - 1] - 1].get("cell_type") == "code":
+            warn(cell_of[d.source.line - 1] - 1, d.message)
     if when is None:
         found.append(Diagnostic(Source(path, 1), "no date in the notebook's metadata, its first Markdown cell "
                                                  "or its file name: it becomes a page of its own"))
-        return Document(path, rel, title or stem, body, 1, (), tuple(found))
+        return Document(path, rel, title or stem, body, 1, (), tuple(found), snippets)
 
-    snippets, option_problems = extract_snippets(when[0].isoformat(), path, body, 1)
-    snippets = tuple(dataclasses.replace(s, source=Source(path, cell_of[s.source.line - 1])) for s in snippets)
-    for d in option_problems:
-        warn(cell_of[d.source.line - 1] - 1, d.message)
     entry = Entry(key="", date=when[0], time=when[1], title=title, source=Source(path, 1), body=body,
                   body_line=1, heading_level=0, tags=tags, snippets=snippets)
     return Document(path, rel, title or stem, "", 1, (entry,), tuple(found))

@@ -6,8 +6,8 @@ the same input (keys sorted, stable cell ids, no timestamps).
 
 A notebook runs in one kernel, so it starts with a cell that makes it run
 as tetrad ran the entry: seeds set to 0, a ``device`` name, and the value of
-a final expression or assignment shown with ``repr`` (IPython's
-``last_expr_or_assign`` mode, pretty-printing off). A block with
+a final expression or assignment shown (IPython's ``last_expr_or_assign``
+mode; a notebook's own cells keep Jupyter's ``last_expr``). A block with
 ``setup=NAME`` gets the setup file's code in a cell before it, since tetrad
 runs the setup before every such block. The month notebook holds several
 entries, each of which ran in a fresh namespace: each entry's start cell
@@ -30,6 +30,7 @@ from generator.model import Entry, Result, Snippet
 from generator.notebooks.cells import GENERATED
 from generator.notebooks.fences import Part, body_parts, runnable_code
 from generator.notebooks.outputs import cell_id, code_cell, ran
+from generator.notebooks.reader import is_notebook
 from generator.urls import entry_url, month_key, month_url
 
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
@@ -54,9 +55,13 @@ device = _tetrad_start()
 del _tetrad_start'''
 START = f'''\
 # Run as tetrad ran this entry: a fresh namespace, seeds 0, a `device` name,
-# and the value of a final expression or assignment shown with repr().
+# and the value of a final expression or assignment shown, as in a Markdown diary.
 %config InteractiveShell.ast_node_interactivity = "last_expr_or_assign"
-%config PlainTextFormatter.pprint = False
+
+{START_PYTHON}'''
+NOTEBOOK_START = f'''\
+# Run as tetrad ran this entry: a fresh namespace, seeds 0, a `device` name.
+%config InteractiveShell.ast_node_interactivity = "last_expr"
 
 {START_PYTHON}'''
 _EMPTY: Mapping[str, str] = MappingProxyType({})
@@ -97,7 +102,8 @@ def entry_cells(
     """
     cells: list[dict[str, Any]] = []
     if entry.snippets:
-        start = f"%reset -f\n{START}" if reset else START
+        own = NOTEBOOK_START if is_notebook(entry.source.path) else START  # Jupyter's rule for a notebook's cells
+        start = f"%reset -f\n{own}" if reset else own
         cells.append(_generated_code(f"{entry.key}-start", start, {"start": entry.key}))
     for n, part in enumerate(body_parts(entry) if parts is None else parts, start=1):
         if part.snippet is None:

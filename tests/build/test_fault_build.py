@@ -44,7 +44,7 @@ def test_pages_show_badges_errors_and_cut_output(faults: tuple[Path, str]) -> No
     site = faults[0] / "site"
     name_error = (site / "entries" / "2022-01-04.html").read_text(encoding="utf-8")
     assert 'class="badge badge-failed"' in name_error
-    assert "NameError: name &#39;undefined_name&#39; is not defined" in name_error
+    assert "NameError: name &#39;prnt&#39; is not defined" in name_error
     assert re.search(r"diary/2022-01\.md, line \d+", name_error)
     flood = (site / "entries" / "2022-01-10.html").read_text(encoding="utf-8")
     assert "output cut" in flood and len(flood) < 400_000

@@ -22,7 +22,8 @@ def test_journal_lists_the_five_seed_entries(seed_site: Path) -> None:
     assert journal["generator"]["name"] == "tetrad"
     assert journal["stats"]["entries"] == 5 and journal["stats"]["words"] > 300
     assert journal["stats"]["longest_streak"] == 4 and journal["stats"]["current_streak"] == 4
-    assert set(journal["stats"]["snippets"]) == {"passed", "failed", "skipped", "needs-gpu", "timeout", "crashed"}
+    assert set(journal["stats"]["snippets"]) == {"passed", "failed", "skipped", "needs-gpu", "timeout", "crashed",
+                                                 "incomplete", "needs-package", "blocked"}
     assert journal["pages"] == [] and journal["warnings"] == []
     (snippet,) = journal["entries"][1]["snippets"]
     assert set(snippet) >= {"id", "line", "status", "device", "duration_s", "stdout", "shown", "error"}
@@ -76,7 +77,8 @@ def test_mixed_diary_builds_with_pages_images_and_rewritten_links(tmp_path: Path
     site = tmp_path / "site"
     journal = json.loads((site / "journal.json").read_text(encoding="utf-8"))
     assert len(journal["entries"]) == 12
-    assert journal["pages"] == [{"title": "About this journal", "url": "pages/about.html", "source": "diary/about.md"}]
+    assert journal["pages"] == [{"title": "About this journal", "url": "pages/about.html", "source": "diary/about.md",
+                                 "snippets": []}]
     assert (site / "files" / "img" / "scheme.png").is_file()
     lecture = (site / "entries" / "2022-02-23.html").read_text(encoding="utf-8")
     assert 'href="2021-01-06.html"' in lecture and 'src="../files/img/scheme.png"' in lecture

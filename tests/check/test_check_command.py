@@ -44,7 +44,7 @@ def test_faults_fail_the_check_with_every_failing_block_at_its_line(fault_check:
     reported = re.findall(r"^diary/2022-01\.md:(\d+): ([\w-]+): (.+)$", fault_check.stdout, re.MULTILINE)
     expected = sorted((lines[key], status) for key, status in EXPECTED.items() if status in FAILING)
     assert sorted((int(line), status) for line, status, _ in reported) == expected
-    assert "diary/2022-01.md:40: failed: NameError: name 'undefined_name' is not defined" in fault_check.stdout
+    assert "diary/2022-01.md:40: failed: NameError: name 'prnt' is not defined" in fault_check.stdout
     assert run_counts(fault_check.stdout) == (18, 0)
     assert not (fault_check.folder / "site").exists()
 

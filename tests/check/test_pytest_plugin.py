@@ -51,8 +51,8 @@ def test_pytest_gives_the_verdicts_of_check(fault_pytest: tuple[Path, subprocess
 def test_failures_are_reported_at_the_diary_line(fault_pytest: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     _, done = fault_pytest
     assert "FAILED diary/2022-01.md::2022-01-04::block-1" in done.stdout
-    assert "diary/2022-01.md:40: failed: NameError: name 'undefined_name' is not defined" in done.stdout
-    assert "   41 | print(undefined_name)" in done.stdout  # the block, numbered by diary lines
+    assert "diary/2022-01.md:40: failed: NameError: name 'prnt' is not defined" in done.stdout
+    assert "   41 | prnt(undefined_name)" in done.stdout  # the block, numbered by diary lines
     assert re.search(r"SKIPPED \[1\] diary/2022-01\.md:51: needs-gpu", done.stdout)
     assert "pytest_plugin.py" not in done.stdout
 

@@ -57,7 +57,7 @@ ENTRIES = {
         ```
 
         ```python
-        print(undefined_name)
+        prnt(undefined_name)
         ```
 
         ```python
@@ -229,10 +229,10 @@ def test_raises_passes_only_on_that_exception(results: Mapping[str, Result]) -> 
 def test_an_error_is_one_line_and_its_traceback_points_into_the_diary(results: Mapping[str, Result]) -> None:
     error = results["2022-01-02-5"]
     assert error.status is Status.FAILED
-    assert error.error == "NameError: name 'undefined_name' is not defined"
+    assert error.error == "NameError: name 'prnt' is not defined"
     # the body starts on line 10; the fifth fence's code is its 18th line -> line 27
     assert "diary/2022-01.md, line 27, in <module>" in (error.traceback or "")
-    assert "print(undefined_name)" in (error.traceback or "")
+    assert "prnt(undefined_name)" in (error.traceback or "")
     assert "generator" not in (error.traceback or "")
     deep = results["2022-01-02-7"].traceback or ""
     assert deep.index("line 36, in <module>") < deep.index("line 32, in f")  # the call, then the def

@@ -56,6 +56,70 @@ def test_date_from_path(path: str, expected: str) -> None:
     assert date_from_path(path) == wanted
 
 
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        # Whatever follows a leading date, the name is dated by it.
+        ("2024-01-01-00_pytorch_fundamentals.ipynb", dt.date(2024, 1, 1)),
+        ("2024-01-01-00_intro.md", dt.date(2024, 1, 1)),
+        ("2024-01-01_intro.ipynb", dt.date(2024, 1, 1)),
+        ("2024-01-01-lesson-3.md", dt.date(2024, 1, 1)),
+        ("2024-01-01T10-30_notes.md", dt.date(2024, 1, 1)),
+        ("2024-01-01.2.md", dt.date(2024, 1, 1)),
+        ("2024-01-01-2024-01-03.md", dt.date(2024, 1, 1)),
+        ("03.01.2022-00_notes.md", dt.date(2022, 1, 3)),
+        ("2021-1-6-lenet.md", dt.date(2021, 1, 6)),
+        ("2022/01/05-00_intro.md", dt.date(2022, 1, 5)),
+        # Compact dates are not read, and an impossible leading date dates nothing.
+        ("20240101_intro.md", None),
+        ("2022-13-01-00_intro.md", None),
+        ("2022-02-30_intro.md", None),
+    ],
+)
+def test_date_from_path_ignores_what_follows_the_date(path: str, expected: dt.date | None) -> None:
+    assert date_from_path(path) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "unread"),
+    [
+        # A range whose end does not read is dated by its start; the end is kept as unread.
+        ("2019.4.19-2019.22", dt.date(2019, 4, 19), "-2019.22"),
+        ("2022-01-05 - 2022.22", dt.date(2022, 1, 5), "- 2022.22"),
+        ("03.01.2022 – 30.02.2022 поездка", dt.date(2022, 1, 3), "– 30.02.2022"),
+        ("5 января 2022 – 2019.22", dt.date(2022, 1, 5), "– 2019.22"),
+        ("2022-01-05 – 2022-01-07-2019.22", dt.date(2022, 1, 5), "-2019.22"),
+        # Ranges that read, and text that is not a range's end, leave nothing unread.
+        ("5–7 января 2022", dt.date(2022, 1, 5), None),
+        ("2022-01-05 — свёртки", dt.date(2022, 1, 5), None),
+        ("2022-01-05-2022-01-07", dt.date(2022, 1, 5), None),
+        ("05.01.2022-06.01.2022", dt.date(2022, 1, 5), None),
+        ("2022-01-05 — 1.5 lr", dt.date(2022, 1, 5), None),
+        # Still no date: a year or a month alone, an entry key, a version.
+        ("2022", None, None),
+        ("Январь", None, None),
+        ("2022-01-05-2", None, None),
+        ("1.2.2022-5", None, None),
+    ],
+)
+def test_range_end_that_does_not_read(text: str, expected: dt.date | None, unread: str | None) -> None:
+    match = find_date(text)
+    if expected is None:
+        assert match is None
+        return
+    assert match is not None
+    assert (match.date, match.problem, match.unread) == (expected, None, unread)
+    if unread is not None:
+        assert text[match.start : match.end].endswith(unread)
+
+
+def test_impossible_date_with_a_range_end_stays_undated() -> None:
+    match = find_date("30.02.2022-2019.22")
+    assert match is not None
+    assert (match.date, match.unread) == (None, None)
+    assert match.problem is not None
+
+
 def test_span_covers_exactly_the_date() -> None:
     text = "Day 12: Jan 5, 2022 — convs"
     match = find_date(text)
@@ -188,6 +252,7 @@ def test_find_date_never_raises_and_spans_stay_inside(text: str) -> None:
     if match is not None:
         assert 0 <= match.start < match.end <= len(text)
         assert (match.date is None) == (match.problem is not None)
+        assert match.unread is None or match.date is not None
         title_beside_date(text, match)
 
 

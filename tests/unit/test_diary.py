@@ -100,6 +100,39 @@ def test_impossible_date_is_a_warning_and_the_text_is_kept() -> None:
     assert "second" in doc.entries[0].body and "## 30.02.2022" in doc.entries[0].body
 
 
+@pytest.mark.parametrize(
+    ("text", "dates", "warnings"),
+    [
+        (
+            "## 2019.4.19-2019.22\n\nfirst\n",
+            ["2019-04-19"],
+            ["1: `-2019.22` is not read as a date: the heading starts an entry dated 2019-04-19"],
+        ),
+        (
+            "## 03.01.2022\n\nx\n\n## 05.01.2022 – 30.02.2022 поездка\n\ny\n",
+            ["2022-01-03", "2022-01-05"],
+            ["5: `– 30.02.2022` is not read as a date: the heading starts an entry dated 2022-01-05"],
+        ),
+        ("## 5–7 января 2022\n\nx\n", ["2022-01-05"], []),
+        ("## 2022-01-05 — свёртки\n\nx\n", ["2022-01-05"], []),
+        ("## 2022\n\nx\n", [], ["1: no dated heading"]),
+        ("## Январь\n\nx\n", [], ["1: no dated heading"]),
+        ("## 30.02.2022\n\nx\n", [], ["1: 30.02.2022 is not a calendar date", "1: no dated heading"]),
+    ],
+)
+def test_heading_dates_and_their_warnings(text: str, dates: list[str], warnings: list[str]) -> None:
+    doc = parse_document("diary/x.md", text, rel="x.md")
+    assert [e.date.isoformat() for e in doc.entries] == dates
+    messages = warn(text)
+    assert len(messages) == len(warnings) and all(m.startswith(w) for m, w in zip(messages, warnings)), messages
+
+
+def test_file_name_date_wins_over_what_follows_it() -> None:
+    doc = parse_document("diary/2024-01-01-00_pytorch_fundamentals.md", "# Fundamentals\n\ntext\n", rel="2024-01-01-00_pytorch_fundamentals.md")
+    assert [(e.date.isoformat(), e.title) for e in doc.entries] == [("2024-01-01", "Fundamentals")]
+    assert doc.diagnostics == ()
+
+
 def test_non_utf8_file_is_a_warning_with_its_line() -> None:
     text, problems = decode("diary/old.md", "## 03.01.2022\n\nпривет".encode("cp1251"))
     assert [str(p) for p in problems] == ["diary/old.md:3: file is not valid UTF-8; undecodable bytes are shown as \ufffd"]
