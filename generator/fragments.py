@@ -18,25 +18,21 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
+from .execute import transcripts
+from .execute.causes import HABITUAL
 from .execute.names import bound_names
 from .model import Entry, Result, Snippet, Source, Status
 from .packages import needs_package_line
 
-# Names a diary's blocks commonly use as if imported already: what a prelude would import.
-HABITUAL = (
-    "torch", "nn", "F", "optim", "np", "plt", "pd", "sns", "torchvision", "transforms", "datasets",
-    "DataLoader", "Dataset", "TensorDataset", "tqdm", "math", "os", "sys", "random", "time", "json", "Path",
-)
 HINT_AT = 3  # incomplete blocks missing habitual imports before the summary suggests a prelude
 _MAGIC = re.compile(r"^(\s*)[%!].*$", re.MULTILINE)
-_PROMPT = re.compile(r"^\s*(?:>>>|\.\.\.)(?: |$)(.*)$")
 
 
 def _python(snippet: Snippet) -> str:
-    """The block's code as plain Python: a transcript's prompt lines only, IPython magics as ``pass``."""
-    lines = snippet.code.splitlines()
-    prompted = [m.group(1) for line in lines if (m := _PROMPT.match(line))]
-    code = "\n".join(prompted) if snippet.lang == "pycon" or any(line.startswith(">>>") for line in lines) else snippet.code
+    """The block's code as plain Python: a transcript's statements only, IPython magics as ``pass``."""
+    code = snippet.code
+    if snippet.lang == "pycon" or transcripts.is_transcript(code):
+        code = "\n".join(step.code for step in transcripts.parse(code))
     return _MAGIC.sub(r"\1pass", code)
 
 

@@ -28,9 +28,25 @@ def snippet_items(e: Entry | None, results: Mapping[str, Result]) -> list[dict[s
         snippets.append({
             "id": s.id, "line": s.source.line, "status": r.status.value, "device": r.device,
             "duration_s": round(r.duration_s, 4), "stdout": r.stdout, "shown": r.shown, "error": r.error,
-            "ran_at": r.ran_at, "torch": r.torch_version,
+            "ran_at": r.ran_at, "torch": r.torch_version, "note": r.note,
+            **_cause(r),
         })
     return snippets
+
+
+def _cause(r: Result) -> dict[str, Any]:
+    """What a result says of its cause, where it says anything: the missing names or package, the
+    block it waited for, a transcript's statements."""
+    found: dict[str, Any] = {}
+    if r.names:
+        found["names"] = list(r.names)
+    if r.package:
+        found["package"] = r.package
+    if r.blocked_by:
+        found["blocked_by"] = r.blocked_by
+    if r.transcript:
+        found["transcript"] = [dict(step) for step in r.transcript]
+    return found
 
 
 def entry_item(e: Entry, results: Mapping[str, Result], concepts: Sequence[str], words: int) -> str:

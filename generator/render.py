@@ -529,7 +529,10 @@ def _pygments_css() -> str:
     light = HtmlFormatter(style="default").get_style_defs(".code")
     dark = HtmlFormatter(style="monokai").get_style_defs(".code")
     dark_rules = "\n".join("  " + line for line in dark.splitlines() if not line.startswith(("pre ", "td.", "span.linenos", ".code .hll")))
-    return f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark_rules}\n}}\n"
+    # The Python lexer marks IPython's syntax (``!ls``, ``%timeit``) and a transcript's output as errors: a red
+    # box on text that runs is noise, and a real syntax error is named under the block anyway.
+    calm = ".code .err { border: 0; background: none; color: inherit; }"
+    return f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark_rules}\n}}\n{calm}\n"
 
 
 def render_site(model: SiteModel, memo: Memo | None = None, previous: Path | None = None,

@@ -27,8 +27,9 @@ import traceback
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from generator.execute.names import bound_names
+from generator.execute.names import STAR, bound_names
 from generator.model import Status
+from generator.packages import distribution
 
 
 @dataclass(frozen=True)
@@ -54,11 +55,11 @@ class Cause:
 
 
 # Names learners import in every post and leave out of fragments: never taken for a typo of a defined name.
-HABITUAL = frozenset({
-    "torch", "nn", "F", "optim", "np", "plt", "pd", "sns", "tf", "keras", "jnp", "jax", "math", "os", "sys", "time",
-    "random", "json", "re", "Path", "tqdm", "DataLoader", "Dataset", "TensorDataset", "transforms", "datasets",
-    "torchvision", "models", "Image", "sklearn", "cv2", "scipy", "sp", "mpl", "fastai", "display", "Variable",
-})
+HABITUAL = (
+    "torch", "nn", "F", "optim", "np", "plt", "pd", "sns", "torchvision", "transforms", "datasets", "models",
+    "DataLoader", "Dataset", "TensorDataset", "tqdm", "math", "os", "sys", "random", "time", "json", "re", "Path",
+    "tf", "keras", "jnp", "jax", "sp", "scipy", "mpl", "Image", "cv2", "sklearn", "fastai", "display", "Variable",
+)
 _NOT_DONE = frozenset({Status.FAILED, Status.SKIPPED, Status.INCOMPLETE, Status.NEEDS_PACKAGE, Status.BLOCKED,
                        Status.NEEDS_GPU, Status.TIMEOUT, Status.CRASHED})
 
@@ -72,18 +73,40 @@ def _chain(exc: BaseException) -> Iterable[BaseException]:
         current = current.__cause__ or current.__context__
 
 
+def _installed(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def missing_module(exc: BaseException) -> str | None:
-    """The top-level module a ``ModuleNotFoundError`` in the chain names, if it is not installed here."""
+    """The module a ``ModuleNotFoundError`` in the chain names, if its package is not installed here:
+    its top-level name, or the part below a namespace package that holds nothing of it
+    (``google.colab`` where only ``google.protobuf`` is installed). A submodule missing from an
+    installed package (``torch.nn.functionl``) is a mistake, not a missing package."""
     for error in _chain(exc):
         name = getattr(error, "name", None) if isinstance(error, ModuleNotFoundError) else None
         if not name:
             continue
-        top = str(name).split(".")[0]
-        try:
-            if importlib.util.find_spec(top) is None:
-                return top
-        except (ImportError, ValueError):
-            return top
+        parts = str(name).split(".")
+        if not _installed(parts[0]):
+            return parts[0]
+        for depth in range(1, len(parts)):
+            parent = importlib.util.find_spec(".".join(parts[:depth]))
+            if parent is None or parent.origin not in (None, "namespace"):  # a regular package: it is there
+                break
+            if not _installed(".".join(parts[: depth + 1])):
+                return ".".join(parts[: depth + 1])
+    return None
+
+
+def missing_file(exc: BaseException) -> str | None:
+    """The relative path a ``FileNotFoundError`` names: data the entry reads but does not make."""
+    if isinstance(exc, FileNotFoundError) and isinstance(exc.filename, str) and exc.filename:
+        path = exc.filename
+        if not path.startswith(("/", "~")) and "://" not in path:
+            return path
     return None
 
 
@@ -140,8 +163,13 @@ def judge(exc: BaseException, code: str, namespace: Mapping[str, object], earlie
     """
     module = missing_module(exc)
     if module is not None:
-        return Cause(Status.NEEDS_PACKAGE, f"needs the package that provides `{module}`, which is not installed here",
-                     package=module)
+        wanted = distribution(module)
+        named = f"`{module}` (pip install {wanted})" if wanted != module else f"`{module}`"
+        return Cause(Status.NEEDS_PACKAGE, f"needs {named}, which is not installed here", package=module)
+    data = missing_file(exc)
+    if data is not None:
+        return Cause(Status.INCOMPLETE, f"needs the file `{data}`, which nothing in the entry makes: it reads data "
+                                        "the diary does not hold")
     if isinstance(exc, NameError) and not isinstance(exc, UnboundLocalError) and getattr(exc, "name", None):
         return _name_cause(exc, str(exc.name), code, namespace, earlier, binds)
     if "ellipsis" in str(exc) and "..." in code:
@@ -151,7 +179,8 @@ def judge(exc: BaseException, code: str, namespace: Mapping[str, object], earlie
 
 def _name_cause(exc: NameError, name: str, code: str, namespace: Mapping[str, object], earlier: Sequence[Earlier],
                 binds: frozenset[str]) -> Cause | None:
-    blocker = next((b for b in reversed(earlier) if name in b.binds and b.status in _NOT_DONE), None)
+    # A failed ``from x import *`` binds names no syntax tree can list: any of them may be what it would have defined.
+    blocker = next((b for b in reversed(earlier) if b.status in _NOT_DONE and (name in b.binds or STAR in b.binds)), None)
     if blocker is not None:
         root = next((b for b in earlier if b.id == blocker.root), blocker)
         status = Status.NEEDS_GPU if root.status is Status.NEEDS_GPU else Status.BLOCKED

@@ -28,6 +28,12 @@ _COMMANDS = re.compile(
 _TRACEBACK = re.compile(r"^\s*Traceback \(most recent call last\):", re.MULTILINE)
 _PRINTED_CALLS = frozenset({"tensor", "array", "Parameter", "Size", "dtype"})
 _SAMPLE_LINES = 200  # lines looked at to judge a large block
+# A line written as code, even when it does not parse (a missing colon): a statement keyword, an
+# assignment, a call of something that is no printed value's constructor.
+_CODE_SHAPE = re.compile(
+    r"^(?:(?:def|class|for|while|if|elif|with|try|except|import|from|return|raise|assert|del|global|async|await"
+    r"|lambda|yield|print)\b|[A-Za-z_][\w.]*(?:\[[^\]]*\])?\s*(?:[-+*/%@|&^]|//|\*\*)?=[^=]|[A-Za-z_][\w.]*\()"
+)
 
 
 @dataclass(frozen=True)
@@ -65,7 +71,10 @@ def _line_is_python(line: str) -> bool:
         return True
     if text[:1] in ")]}" or text[-1:] in "([{,\\" or text.startswith(("@", "'''", '"""')):
         return True  # a bracket or a decorator spread over lines
-    return _parses(text)
+    if _parses(text):
+        return True
+    call = re.match(r"[A-Za-z_][\w.]*", text)
+    return bool(_CODE_SHAPE.match(text)) and not (call and call.group(0) in _PRINTED_CALLS and text[call.end():][:1] == "(")
 
 
 def _python_share(lines: list[str]) -> float:

@@ -13,6 +13,9 @@ import ast
 import functools
 
 
+STAR = "*"  # what ``from x import *`` binds: names the tree cannot list
+
+
 class _Binder(ast.NodeVisitor):
     """Collects the names bound in a module's own scope (not inside functions or classes)."""
 
@@ -44,8 +47,7 @@ class _Binder(ast.NodeVisitor):
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         for alias in node.names:
-            if alias.name != "*":
-                self.names.add(alias.asname or alias.name)
+            self.names.add(STAR if alias.name == "*" else alias.asname or alias.name)
 
     def visit_Global(self, node: ast.Global) -> None:
         self.names.update(node.names)

@@ -158,6 +158,9 @@ class Shell(InteractiveShell):  # type: ignore[misc]
         if value is not None:
             self.cell.errors.append(value.with_traceback(tb) if tb is not None else value)
 
+    def enable_gui(self, gui: str | None = None) -> None:
+        """``%matplotlib inline`` asks for no GUI loop; there is no screen for any other (as ipykernel's inline)."""
+
     def system_piped(self, cmd: str) -> None:
         if _INSTALL.match(cmd):
             return _refused(self, f"!{cmd}")

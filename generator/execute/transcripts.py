@@ -97,13 +97,14 @@ def parse(code: str) -> list[Step]:
     return steps
 
 
-def normalize(text: str) -> str:
-    """Text as compared: trailing spaces and blank lines at either end dropped."""
-    return "\n".join(line.rstrip() for line in text.strip("\n").splitlines()).strip("\n")
+def _words(text: str) -> list[str]:
+    """Text as compared: its runs of non-space characters. The pretty printer and the REPL break a long
+    value over lines differently, and trailing spaces are invisible on a page."""
+    return text.split()
 
 
 def differs(pasted: str, actual: str) -> bool:
     """Whether an actual output differs from the pasted one (nothing pasted: no difference)."""
     if not pasted.strip():
         return False
-    return normalize(pasted) != normalize(actual)
+    return _words(pasted) != _words(actual)
