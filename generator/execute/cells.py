@@ -34,6 +34,21 @@ class BlockSpec(TypedDict):
     notebook: bool  # a notebook's code cell: only a final bare expression is shown, as in Jupyter
 
 
+class EntrySpec(TypedDict):
+    """An entry as the worker receives it (JSON)."""
+
+    n: int  # the entry's number in its batch
+    key: str
+    device: str
+    ran_at: str
+    snippets_dir: str
+    memory_limit_mb: int
+    output_limit: int
+    threads: int  # torch threads, 0 to keep torch's default
+    prelude: list[str] | None  # [file name, code] of snippets/prelude.py
+    blocks: list[BlockSpec]
+
+
 @dataclass
 class BlockContext:
     """What every block of an entry shares."""

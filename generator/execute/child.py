@@ -24,27 +24,12 @@ import sys
 import tempfile
 import types
 from collections.abc import Iterable
-from typing import Any, NoReturn, TypedDict
+from typing import Any, NoReturn
 
 from generator.execute.capture import NativeFile
-from generator.execute.cells import BlockContext, BlockSpec
+from generator.execute.cells import BlockContext, BlockSpec, EntrySpec
 from generator.execute.names import bound_names
 from generator.execute.runner import Namespace, run_block
-
-
-class EntrySpec(TypedDict):
-    """An entry as the worker receives it (JSON)."""
-
-    n: int  # the entry's number in its batch
-    key: str
-    device: str
-    ran_at: str
-    snippets_dir: str
-    memory_limit_mb: int
-    output_limit: int
-    threads: int  # torch threads, 0 to keep torch's default
-    prelude: list[str] | None  # [file name, code] of snippets/prelude.py
-    blocks: list[BlockSpec]
 
 
 def _send(fd: int, message: dict[str, Any]) -> None:

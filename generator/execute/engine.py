@@ -18,7 +18,7 @@ from typing import Any
 
 from generator.execute import pool
 from generator.execute.cells import BlockContext, not_run
-from generator.execute.child import EntrySpec
+from generator.execute.cells import EntrySpec
 from generator.execute.environment import key_torch_version, resolve_device, torch_version
 from generator.execute.plan import EntryPlan, plan_entry, read_prelude
 from generator.execute.records import result_from_json

@@ -84,12 +84,15 @@ def _python_share(lines: list[str]) -> float:
     return sum(_line_is_python(line) for line in sample) / len(sample)
 
 
-def _is_printed_value(code: str) -> bool:
-    """Whether the block is only values as Python prints them (``tensor([[1., 2.]])``), nothing that does work."""
+def _tree(text: str) -> ast.Module | None:
     try:
-        tree = ast.parse(code)
+        return ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
+        return None
+
+
+def _is_printed_value(tree: ast.Module) -> bool:
+    """Whether the block is only values as Python prints them (``tensor([[1., 2.]])``), nothing that does work."""
     if not tree.body or not all(isinstance(node, ast.Expr) for node in tree.body):
         return False
     calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
@@ -101,8 +104,10 @@ def classify(code: str, transform: Callable[[str], str]) -> Kind:
     if transcripts.is_transcript(code):
         return TRANSCRIPT
     lines = code.splitlines()
-    if _parses(_transformed(code, transform)):
-        if _is_printed_value(code):
+    python = _transformed(code, transform)
+    tree = _tree(python)
+    if tree is not None:
+        if python == code and _is_printed_value(tree):
             return Kind("text", reason="not Python: a value as Python prints it (pasted output)")
         return CODE
     first = next((line for line in lines if line.strip()), "")

@@ -19,8 +19,7 @@ import sys
 import time
 from typing import Any
 
-from generator.execute.cells import BlockContext, base_result
-from generator.execute.child import EntrySpec
+from generator.execute.cells import BlockContext, EntrySpec, base_result
 from generator.execute.guard import kill_session
 from generator.model import Status
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import base64
+import functools
 import json
 import linecache
 import os
@@ -158,6 +159,12 @@ class Shell(InteractiveShell):  # type: ignore[misc]
         if value is not None:
             self.cell.errors.append(value.with_traceback(tb) if tb is not None else value)
 
+    @functools.lru_cache(maxsize=512)  # noqa: B019 (one shell per process, never freed)
+    def transform_cell(self, raw_cell: str) -> str:
+        """IPython's transformations, once per distinct cell: a block is read for what it holds, for
+        the names it binds and then run, and each would tokenize it again (a millisecond an entry)."""
+        return str(super().transform_cell(raw_cell))
+
     def enable_gui(self, gui: str | None = None) -> None:
         """``%matplotlib inline`` asks for no GUI loop; there is no screen for any other (as ipykernel's inline)."""
 
@@ -204,7 +211,26 @@ def prepare(home: str | None = None) -> Shell:
         warnings.filterwarnings("ignore", message="To exit: use 'exit', 'quit', or Ctrl-D")
         for name in ("pip", "conda", "mamba", "micromamba", "uv"):
             _guard_magic(_shell, name)
+        _warm(_shell)
     return _shell
+
+
+def _warm(shell: Shell) -> None:
+    """Take the first-call paths of a cell (a value shown, a print, an error) once, in the worker: each
+    entry's process would otherwise set them up again, touching memory it shares with the worker."""
+    saved = sys.stdout
+    sys.stdout = open(os.devnull, "w")
+    try:
+        use_namespace(types.ModuleType("__main__"))
+        # format_stack: torch records the stack of a lazy CUDA call (every manual_seed makes one), which reads
+        # the source lines of IPython's frames; read here, they are in every entry's linecache already.
+        for code in ("x = [1, 2]\nx", "print(x)", "1 / 0", "x +", "import traceback\ntraceback.format_stack()"):
+            run_cell(code, "<warm-up>", 0, interactivity="last_expr_or_assign")
+    finally:
+        sys.stdout.close()
+        sys.stdout = saved
+        shell.cell = Cell()
+        linecache.cache.pop("<warm-up>", None)
 
 
 def _guard_magic(shell: Shell, name: str) -> None:
