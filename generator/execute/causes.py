@@ -27,7 +27,7 @@ import traceback
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from generator.execute.names import STAR, bound_names
+from generator.execute.names import STAR, bound_names, uses_ellipsis
 from generator.model import Status
 from generator.packages import distribution
 
@@ -172,7 +172,7 @@ def judge(exc: BaseException, code: str, namespace: Mapping[str, object], earlie
                                         "the diary does not hold")
     if isinstance(exc, NameError) and not isinstance(exc, UnboundLocalError) and getattr(exc, "name", None):
         return _name_cause(exc, str(exc.name), code, namespace, earlier, binds)
-    if "ellipsis" in str(exc) and "..." in code:
+    if "ellipsis" in str(exc) and uses_ellipsis(code):
         return Cause(Status.INCOMPLETE, "elided code: a `...` stands for code the entry does not hold")
     return None
 
